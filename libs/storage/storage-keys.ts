@@ -1,0 +1,113 @@
+import { InvalidStorageKeyError } from './storage.errors';
+
+/*
+ * The only place object keys are built (SPEC §5 layout). Every id is checked to be a UUID before
+ * it becomes part of a key, and every adapter re-checks the final key with assertSafeKey, so no
+ * input can climb out of the storage root or the bucket.
+ */
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const SAFE_SEGMENT = /^[A-Za-z0-9._-]+$/;
+/** S3's own limit on key length, applied everywhere so a key valid locally is valid in a bucket. */
+const MAX_KEY_LENGTH = 1024;
+
+export const TENANTS_PREFIX = 'tenants/';
+export const DISASTER_PREFIX = 'disaster/';
+export const CUSTOMER_PREFIX = 'customer/';
+export const BACKUP_EXTENSION = '.tvb';
+export const CUSTOMER_EXPORT_EXTENSION = '.tar.gz';
+export const SIDECAR_EXTENSION = '.manifest.json';
+
+export function isUuid(value: unknown): value is string {
+  return typeof value === 'string' && UUID.test(value);
+}
+
+/** Lower-cased so one id always maps to one key (PostgreSQL compares uuids case-insensitively). */
+function uuidSegment(value: unknown, what: string): string {
+  if (!isUuid(value)) throw new InvalidStorageKeyError(`${what} must be a UUID`);
+  return value.toLowerCase();
+}
+
+function monthFolder(createdAt: Date): string {
+  if (!(createdAt instanceof Date) || Number.isNaN(createdAt.getTime())) {
+    throw new InvalidStorageKeyError('createdAt must be a valid date');
+  }
+  return `${createdAt.getUTCFullYear()}/${String(createdAt.getUTCMonth() + 1).padStart(2, '0')}`;
+}
+
+/** A leading dot would allow '.', '..' and also reach the local adapter's own '.partial' folder. */
+export function isSafeKeySegment(segment: string): boolean {
+  return segment !== '' && !segment.startsWith('.') && SAFE_SEGMENT.test(segment);
+}
+
+/** Throws InvalidStorageKeyError unless `key` is a relative path of plain segments. */
+export function assertSafeKey(key: unknown): asserts key is string {
+  if (typeof key !== 'string' || key.length === 0) throw new InvalidStorageKeyError('storage key must be a non-empty string');
+  if (key.length > MAX_KEY_LENGTH) throw new InvalidStorageKeyError(`storage key longer than ${MAX_KEY_LENGTH} characters`);
+  for (const segment of key.split('/')) {
+    if (!isSafeKeySegment(segment)) {
+      throw new InvalidStorageKeyError(`unsafe storage key ${JSON.stringify(key.slice(0, 200))}`);
+    }
+  }
+}
+
+/** A list prefix: '' (everything), a safe key, or a safe key followed by '/'. */
+export function assertSafePrefix(prefix: unknown): asserts prefix is string {
+  if (prefix === '') return;
+  if (typeof prefix !== 'string') throw new InvalidStorageKeyError('storage prefix must be a string');
+  assertSafeKey(prefix.endsWith('/') ? prefix.slice(0, -1) : prefix);
+}
+
+export function tenantBackupKey(tenantId: string, backupId: string, createdAt: Date): string {
+  const tenant = uuidSegment(tenantId, 'tenantId');
+  const backup = uuidSegment(backupId, 'backupId');
+  return `${TENANTS_PREFIX}${tenant}/${monthFolder(createdAt)}/${backup}${BACKUP_EXTENSION}`;
+}
+
+export function disasterBackupKey(backupId: string, createdAt: Date): string {
+  return `${DISASTER_PREFIX}${monthFolder(createdAt)}/${uuidSegment(backupId, 'backupId')}${BACKUP_EXTENSION}`;
+}
+
+export function customerExportKey(tenantId: string, backupId: string, createdAt: Date): string {
+  const tenant = uuidSegment(tenantId, 'tenantId');
+  const backup = uuidSegment(backupId, 'backupId');
+  return `${CUSTOMER_PREFIX}${tenant}/${monthFolder(createdAt)}/${backup}${CUSTOMER_EXPORT_EXTENSION}`;
+}
+
+/** Prefix under which all of one tenant's backups live (for list). */
+export function tenantBackupsPrefix(tenantId: string): string {
+  return `${TENANTS_PREFIX}${uuidSegment(tenantId, 'tenantId')}/`;
+}
+
+const BACKUP_FILE = /^([0-9a-f-]{36})(\.tvb|\.tar\.gz)$/;
+
+/** The plain JSON manifest that sits beside a backup object: `<folder>/<backupId>.manifest.json`. */
+export function sidecarKeyFor(objectKey: string): string {
+  assertSafeKey(objectKey);
+  const slash = objectKey.lastIndexOf('/');
+  const match = BACKUP_FILE.exec(objectKey.slice(slash + 1));
+  if (!match || !isUuid(match[1])) {
+    throw new InvalidStorageKeyError(`not a backup object key: ${JSON.stringify(objectKey.slice(0, 200))}`);
+  }
+  return `${objectKey.slice(0, slash + 1)}${match[1]}${SIDECAR_EXTENSION}`;
+}
+
+export type ParsedBackupKey =
+  | { kind: 'tenant'; tenantId: string; backupId: string; sidecar: boolean }
+  | { kind: 'disaster'; backupId: string; sidecar: boolean };
+
+const TENANT_KEY = /^tenants\/([0-9a-f-]{36})\/\d{4}\/\d{2}\/([0-9a-f-]{36})(\.tvb|\.manifest\.json)$/;
+const DISASTER_KEY = /^disaster\/\d{4}\/\d{2}\/([0-9a-f-]{36})(\.tvb|\.manifest\.json)$/;
+
+/** Reads ids back from a backup or sidecar key (catalog rebuild walks the sidecars); null for anything else. */
+export function parseBackupKey(key: string): ParsedBackupKey | null {
+  const tenant = TENANT_KEY.exec(key);
+  if (tenant && isUuid(tenant[1]) && isUuid(tenant[2])) {
+    return { kind: 'tenant', tenantId: tenant[1], backupId: tenant[2], sidecar: tenant[3] === SIDECAR_EXTENSION };
+  }
+  const disaster = DISASTER_KEY.exec(key);
+  if (disaster && isUuid(disaster[1])) {
+    return { kind: 'disaster', backupId: disaster[1], sidecar: disaster[2] === SIDECAR_EXTENSION };
+  }
+  return null;
+}

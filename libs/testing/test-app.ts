@@ -1,0 +1,89 @@
+import { INestApplication } from '@nestjs/common';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import IORedis from 'ioredis';
+import { createHttpApp } from '../../src/app.factory';
+import { signToken } from '../../src/common/auth/jwt-tokens';
+import { AppConfig, loadConfig } from '../../src/config';
+import { createTestDatabase, TestDatabase } from './test-database';
+import { S3TestServer, startS3Server } from './s3-server';
+
+export const TEST_JWT_SECRET = 'test-jwt-secret-of-at-least-32-characters!';
+export const TEST_ENCRYPTION_KEY = Buffer.alloc(32, 7).toString('base64');
+
+export interface TestEnvironment {
+  app: INestApplication;
+  config: AppConfig;
+  catalog: TestDatabase;
+  platform: TestDatabase;
+  s3?: S3TestServer;
+  localPath: string;
+  superAdminToken: string;
+  tenantToken(tenantId: string): string;
+  close(): Promise<void>;
+}
+
+/**
+ * The whole service on real dependencies for one test file: its own catalog and platform databases (template
+ * copies), its own queue prefix in Redis, a temporary local storage directory and, when asked, an s3rver bucket
+ * configured as provider b2.
+ */
+export async function startTestEnvironment(options: { s3?: boolean; env?: Record<string, string> } = {}): Promise<TestEnvironment> {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+  const catalog = await createTestDatabase('catalog', 'catalog');
+  const platform = await createTestDatabase('platform', 'platform');
+  const localPath = await mkdtemp(join(tmpdir(), 'tv-local-'));
+  const s3 = options.s3 ? await startS3Server() : undefined;
+  const queuePrefix = `tvtest${randomBytes(4).toString('hex')}`;
+  const env: Record<string, string> = {
+    NODE_ENV: 'test',
+    DATABASE_URL: catalog.url,
+    SOURCE_DATABASE_URL: platform.url,
+    REDIS_URL: process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379',
+    QUEUE_PREFIX: queuePrefix,
+    JWT_SECRET: TEST_JWT_SECRET,
+    BACKUP_ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
+    LOCAL_STORAGE_PATH: localPath,
+    STORAGE_PROVIDERS: s3 ? 'local,b2' : 'local',
+    JOB_BACKOFF_MS: '200',
+    LOG_FORMAT: 'json',
+    ...(s3 ? { B2_ENDPOINT_URL: s3.endpoint, B2_BUCKET_NAME: s3.bucket, B2_ACCESS_KEY_ID: s3.accessKeyId, B2_SECRET_ACCESS_KEY: s3.secretAccessKey, B2_REGION: s3.region } : {}),
+    ...options.env,
+  };
+  const config = loadConfig(env);
+  const app = await createHttpApp(config, false);
+  await app.init();
+
+  return {
+    app,
+    config,
+    catalog,
+    platform,
+    s3,
+    localPath,
+    superAdminToken: signToken({ sub: 'test-admin', role: 'super_admin' }, TEST_JWT_SECRET),
+    tenantToken: (tenantId) => signToken({ sub: `user-of-${tenantId}`, role: 'tenant_user', tenantId }, TEST_JWT_SECRET),
+    async close() {
+      await app.close();
+      await s3?.dispose();
+      await rm(localPath, { recursive: true, force: true });
+      await deleteRedisKeys(config.redisUrl, `${queuePrefix}:*`);
+      await catalog.drop();
+      await platform.drop();
+    },
+  };
+}
+
+async function deleteRedisKeys(url: string, pattern: string): Promise<void> {
+  const redis = new IORedis(url, { lazyConnect: true });
+  await redis.connect();
+  try {
+    for await (const keys of redis.scanStream({ match: pattern, count: 500 })) {
+      if ((keys as string[]).length > 0) await redis.del(...(keys as string[]));
+    }
+  } finally {
+    redis.disconnect();
+  }
+}

@@ -1,0 +1,20 @@
+import { INestApplication, INestApplicationContext, LoggerService } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { AppModule } from './app.module';
+import { AppConfig } from './config';
+import { setupSwagger } from './swagger';
+
+/** The HTTP application (roles api / all), ready to listen. Used by main.ts and the e2e tests. */
+export async function createHttpApp(config: AppConfig, logger?: LoggerService | false): Promise<INestApplication> {
+  const app = await NestFactory.create(AppModule.forRoot(config), { logger: logger ?? undefined, abortOnError: false });
+  app.enableShutdownHooks();
+  setupSwagger(app);
+  return app;
+}
+
+/** A process without HTTP (roles worker / scheduler). */
+export async function createBackgroundApp(config: AppConfig, logger?: LoggerService | false): Promise<INestApplicationContext> {
+  const app = await NestFactory.createApplicationContext(AppModule.forRoot(config), { logger: logger ?? undefined, abortOnError: false });
+  app.enableShutdownHooks();
+  return app;
+}

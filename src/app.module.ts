@@ -1,0 +1,63 @@
+import { MikroOrmModule } from '@mikro-orm/nestjs';
+import { BullModule } from '@nestjs/bullmq';
+import { DynamicModule, Global, Module, ValidationPipe } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
+import { ScheduleModule } from '@nestjs/schedule';
+import { KeyRing } from '../libs/crypto';
+import { AuthGuard } from './common/auth';
+import { HttpErrorFilter } from './common/http-exception.filter';
+import { KEY_RING } from './common/key-ring.token';
+import { redisConnection } from './common/redis-connection';
+import { APP_CONFIG, AppConfig } from './config';
+import { mikroOrmOptions } from './database/mikro-orm.options';
+import { HealthModule } from './health/health.module';
+import { AuditModule } from './modules/audit/audit.module';
+import { BackupsModule } from './modules/backups/backups.module';
+import { PlatformModule } from './modules/platform/platform.module';
+import { StorageModule } from './modules/storage/storage.module';
+
+/** Configuration and key ring, available everywhere. */
+@Global()
+@Module({})
+class CoreModule {
+  static forConfig(config: AppConfig): DynamicModule {
+    return {
+      module: CoreModule,
+      providers: [
+        { provide: APP_CONFIG, useValue: config },
+        { provide: KEY_RING, useFactory: () => KeyRing.fromBase64(config.encryption.activeKey, config.encryption.retiredKeys) },
+      ],
+      exports: [APP_CONFIG, KEY_RING],
+    };
+  }
+}
+
+/** The whole service; APP_ROLE decides which parts run in this process (SPEC §1). */
+@Module({})
+export class AppModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    const parts = { api: ['api', 'all'].includes(config.role), worker: ['worker', 'all'].includes(config.role), scheduler: ['scheduler', 'all'].includes(config.role) };
+    return {
+      module: AppModule,
+      imports: [
+        CoreModule.forConfig(config),
+        MikroOrmModule.forRoot({ ...mikroOrmOptions(config.databaseUrl), registerRequestContext: parts.api }),
+        BullModule.forRoot({ connection: redisConnection(config.redisUrl), prefix: config.queuePrefix }),
+        ...(parts.scheduler ? [ScheduleModule.forRoot()] : []),
+        PlatformModule,
+        StorageModule,
+        AuditModule,
+        BackupsModule.register(parts),
+        ...(parts.api ? [HealthModule] : []),
+      ],
+      providers: [
+        { provide: APP_GUARD, useClass: AuthGuard },
+        { provide: APP_FILTER, useClass: HttpErrorFilter },
+        {
+          provide: APP_PIPE,
+          useValue: new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true, stopAtFirstError: true }),
+        },
+      ],
+    };
+  }
+}

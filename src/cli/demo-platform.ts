@@ -1,0 +1,20 @@
+import { Client } from 'pg';
+import { createFixturePlatform } from '../../libs/testing/fixture-platform';
+import { ensureDatabaseExists } from '../database/migrate';
+
+/**
+ * With no SOURCE_DATABASE_URL, TenantVault protects a demo platform database so that a fresh machine has
+ * something to back up. It is created and seeded once; an existing one is left alone.
+ */
+export async function ensureDemoPlatform(url: string): Promise<boolean> {
+  const created = await ensureDatabaseExists(url);
+  if (!created) return false;
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    await createFixturePlatform(client);
+  } finally {
+    await client.end();
+  }
+  return true;
+}

@@ -1,0 +1,5 @@
+export * from './app-config';
+export * from './config.errors';
+export * from './load-config';
+export * from './dev-secrets';
+export const APP_CONFIG = Symbol('APP_CONFIG');

@@ -1,0 +1,16 @@
+import { MikroOrmModule } from '@mikro-orm/nestjs';
+import { Global, Module } from '@nestjs/common';
+import { APP_INTERCEPTOR } from '@nestjs/core';
+import { AuditRecord } from './audit-record.entity';
+import { AuditController } from './audit.controller';
+import { AuditService } from './audit.service';
+import { AuditedInterceptor } from './audited.interceptor';
+
+@Global()
+@Module({
+  imports: [MikroOrmModule.forFeature([AuditRecord])],
+  controllers: [AuditController],
+  providers: [AuditService, { provide: APP_INTERCEPTOR, useClass: AuditedInterceptor }],
+  exports: [AuditService],
+})
+export class AuditModule {}

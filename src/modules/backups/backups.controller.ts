@@ -1,0 +1,70 @@
+import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post, Query } from '@nestjs/common';
+import { ApiAcceptedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { CurrentPrincipal, Principal, Roles } from '../../common/auth';
+import { ApiErrors } from '../../common/error-responses';
+import { page, PaginationQuery } from '../../common/pagination';
+import { Audited } from '../audit/audited.interceptor';
+import { BackupVerifier } from './backup-verifier.service';
+import { BackupsService } from './backups.service';
+import { BackupIdParams, BulkBackupBody, ProviderQuery, TenantIdParams } from './dto/backup.params';
+import { BackupPage, BackupResponse, BulkBackupResponse, VerifyResponse } from './dto/backup.response';
+
+@ApiTags('backups')
+@Roles('super_admin')
+@Controller('api/super-admin/backups')
+export class BackupsController {
+  constructor(
+    private readonly backups: BackupsService,
+    private readonly verifier: BackupVerifier,
+  ) {}
+
+  @Post('tenant/:tenantId')
+  @HttpCode(HttpStatus.ACCEPTED)
+  @Audited('backup.create', 'backup')
+  @ApiOperation({ summary: 'Back up one tenant now', description: 'Answers 202 with the PENDING record; poll GET /backups/:backupId for status and progress.' })
+  @ApiAcceptedResponse({ type: BackupResponse })
+  @ApiErrors(400, 404, 409)
+  async create(@Param() { tenantId }: TenantIdParams, @CurrentPrincipal() principal: Principal): Promise<BackupResponse> {
+    return BackupResponse.from(await this.backups.requestTenantBackup(tenantId, principal.sub));
+  }
+
+  @Post('tenants')
+  @HttpCode(HttpStatus.ACCEPTED)
+  @Audited('backup.create-bulk', 'backup')
+  @ApiOperation({ summary: 'Back up all active tenants, or the listed ones, now' })
+  @ApiAcceptedResponse({ type: BulkBackupResponse })
+  @ApiErrors(400)
+  async createBulk(@Body() body: BulkBackupBody, @CurrentPrincipal() principal: Principal): Promise<BulkBackupResponse> {
+    const result = await this.backups.requestBulkBackup(principal.sub, body.tenantIds);
+    return { accepted: result.accepted.map(BackupResponse.from), skipped: result.skipped };
+  }
+
+  @Get('tenant/:tenantId')
+  @ApiOperation({ summary: "A tenant's backups, newest first" })
+  @ApiOkResponse({ type: BackupPage })
+  @ApiErrors(400)
+  async listForTenant(@Param() { tenantId }: TenantIdParams, @Query() query: PaginationQuery): Promise<BackupPage> {
+    const [records, total] = await this.backups.listForTenant(tenantId, query.limit, query.offset);
+    return page(records.map(BackupResponse.from), total, query);
+  }
+
+  @Get(':backupId')
+  @ApiOperation({ summary: 'One backup with its locations' })
+  @ApiOkResponse({ type: BackupResponse })
+  @ApiErrors(400, 404)
+  async get(@Param() { backupId }: BackupIdParams): Promise<BackupResponse> {
+    return BackupResponse.from(await this.backups.get(backupId));
+  }
+
+  @Post(':backupId/verify')
+  @HttpCode(HttpStatus.OK)
+  @Audited('backup.verify', 'backup')
+  @ApiOperation({ summary: 'Download and check a backup at one or all providers', description: 'Checks the sha256 of the stored object, decrypts every chunk and validates the archive. Runs synchronously.' })
+  @ApiOkResponse({ type: VerifyResponse })
+  @ApiErrors(400, 404, 409)
+  async verify(@Param() { backupId }: BackupIdParams, @Query() { provider }: ProviderQuery): Promise<VerifyResponse> {
+    await this.backups.get(backupId);
+    const { record, results } = await this.verifier.verify(backupId, provider);
+    return { backupId, verificationStatus: record.verificationStatus, results };
+  }
+}

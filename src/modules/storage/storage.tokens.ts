@@ -1,0 +1,2 @@
+/** The configured storage adapters (StoragePort[]), primary first. */
+export const STORAGE_ADAPTERS = Symbol('STORAGE_ADAPTERS');

@@ -1,0 +1,49 @@
+import { EntityManager } from '@mikro-orm/postgresql';
+import { Inject, Injectable } from '@nestjs/common';
+import { APP_CONFIG, AppConfig } from '../../config';
+import { TenantLock } from './tenant-lock.entity';
+import { TenantBusyError } from './tenant-locks.errors';
+
+/** Per-tenant mutual exclusion of backups and restores, shared by every replica through the catalog. */
+@Injectable()
+export class TenantLocksService {
+  constructor(
+    private readonly em: EntityManager,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  /**
+   * Takes the tenant's lock for an operation, inside the caller's transaction (`em`), or throws TenantBusyError.
+   * A stale lock (no heartbeat for TENANT_LOCK_STALE_SECONDS) is taken over.
+   */
+  async acquire(em: EntityManager, tenantId: string, operation: string, operationId: string): Promise<void> {
+    const staleBefore = new Date(Date.now() - this.config.backup.lockStaleSeconds * 1000);
+    const rows = await em.getConnection().execute<{ operation_id: string }[]>(
+      `insert into tenant_locks (tenant_id, operation, operation_id, acquired_at, heartbeat_at) values (?, ?, ?, now(), now())
+       on conflict (tenant_id) do update set operation = excluded.operation, operation_id = excluded.operation_id, acquired_at = now(), heartbeat_at = now()
+       where tenant_locks.heartbeat_at < ? or tenant_locks.operation_id = excluded.operation_id
+       returning operation_id`,
+      [tenantId, operation, operationId, staleBefore],
+      'all',
+      em.getTransactionContext(),
+    );
+    if (rows.length === 0) {
+      const holder = await em.findOne(TenantLock, { tenantId });
+      throw new TenantBusyError(tenantId, holder?.operation ?? 'another operation', holder?.operationId ?? 'unknown');
+    }
+  }
+
+  /** Keeps a lock fresh while its operation runs; returns false if the operation no longer owns it. */
+  async heartbeat(tenantId: string, operationId: string): Promise<boolean> {
+    const updated = await this.em.fork().nativeUpdate(TenantLock, { tenantId, operationId }, { heartbeatAt: new Date() });
+    return updated > 0;
+  }
+
+  async release(tenantId: string, operationId: string): Promise<void> {
+    await this.em.fork().nativeDelete(TenantLock, { tenantId, operationId });
+  }
+
+  async holder(tenantId: string): Promise<TenantLock | null> {
+    return this.em.fork().findOne(TenantLock, { tenantId });
+  }
+}
