@@ -8,8 +8,8 @@ import type { ArchiveManifest, ArchiveSummary } from '../archive';
 const run = promisify(execFile);
 
 /** Runs the compiled operator CLI (`npm run build` first) with the given environment. */
-export function runCli(args: string[], env: Record<string, string>): Promise<{ stdout: string; stderr: string }> {
-  return run(process.execPath, [join(__dirname, '../../dist/src/cli.js'), ...args], { env: { PATH: process.env.PATH ?? '', ...env }, maxBuffer: 64 * 1024 * 1024 });
+export function runCli(args: string[], env: Record<string, string>, cwd?: string): Promise<{ stdout: string; stderr: string }> {
+  return run(process.execPath, [join(__dirname, '../../dist/src/cli.js'), ...args], { env: { PATH: process.env.PATH ?? '', ...env }, cwd, maxBuffer: 64 * 1024 * 1024 });
 }
 
 export interface ExtractedArchive {

@@ -3,9 +3,9 @@ import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { unsealStream } from '../../libs/archive/sealed-archive';
 import { KeyRing } from '../../libs/crypto';
-import { createStorageAdapters } from '../../libs/storage';
 import { ProviderName } from '../../libs/storage/storage.port';
 import { AppConfig } from '../config';
+import { adaptersFromConfig } from '../modules/storage/storage-settings';
 
 export interface DecryptOptions {
   file?: string;
@@ -25,7 +25,7 @@ export async function decryptCommand(config: AppConfig, options: DecryptOptions)
 async function openSource(config: AppConfig, options: DecryptOptions): Promise<Readable> {
   if (options.file) return createReadStream(options.file);
   if (!options.provider || !options.key) throw new Error('give --file PATH, or --provider NAME with --key OBJECT_KEY');
-  const adapter = createStorageAdapters(config.storage).find((a) => a.name === options.provider);
+  const adapter = adaptersFromConfig(config.storage).find((a) => a.name === options.provider);
   if (!adapter) throw new Error(`provider ${options.provider} is not configured (STORAGE_PROVIDERS=${config.storage.providers.join(',')})`);
   return adapter.get(options.key);
 }

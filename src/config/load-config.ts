@@ -168,7 +168,7 @@ export function loadConfig(source: Env, fallback?: FallbackSecrets): AppConfig {
       localPath: env.string('LOCAL_STORAGE_PATH', './.tenantvault/storage'),
       b2: selected.includes('b2') ? readS3(env, 'B2') : undefined,
       r2: selected.includes('r2') ? readS3(env, 'R2') : undefined,
-      partSizeBytes: env.int('UPLOAD_PART_SIZE_MB', 16, 5, 512) * 1024 * 1024,
+      partSizeBytes: env.int('UPLOAD_PART_SIZE_MB', 8, 5, 512) * 1024 * 1024,
       uploadConcurrency: env.int('UPLOAD_CONCURRENCY', 4, 1, 32),
     },
     tenancy: {

@@ -1,7 +1,7 @@
 import { Global, Module } from '@nestjs/common';
-import { createStorageAdapters } from '../../../libs/storage';
 import { APP_CONFIG, AppConfig } from '../../config';
 import { StorageController } from './storage.controller';
+import { adaptersFromConfig } from './storage-settings';
 import { StorageService } from './storage.service';
 import { STORAGE_ADAPTERS } from './storage.tokens';
 
@@ -12,8 +12,7 @@ import { STORAGE_ADAPTERS } from './storage.tokens';
     {
       provide: STORAGE_ADAPTERS,
       inject: [APP_CONFIG],
-      useFactory: (config: AppConfig) =>
-        createStorageAdapters({ providers: config.storage.providers, localPath: config.storage.localPath, b2: config.storage.b2, r2: config.storage.r2 }),
+      useFactory: (config: AppConfig) => adaptersFromConfig(config.storage),
     },
     StorageService,
   ],
