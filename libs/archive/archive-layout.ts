@@ -1,4 +1,4 @@
-/** Entry names of a tenant archive (FORMAT-archive.md). */
+/** Entry names of a tenant archive (docs/FORMAT.md, "Tenant archive"). */
 
 export const MANIFEST_ENTRY = 'manifest.json';
 export const SUMMARY_ENTRY = 'summary.json';

@@ -1,4 +1,4 @@
-/** The plaintext of a tenant backup: a tar of manifest, COPY data in parts, and summary. See FORMAT-archive.md. */
+/** The plaintext of a tenant backup: a tar of manifest, COPY data in parts, and summary. See docs/FORMAT.md, "Tenant archive". */
 export { ArchiveError } from './archive.errors';
 export type { ArchiveErrorCode } from './archive.errors';
 export { tableDataDir } from './archive-layout';
