@@ -60,7 +60,7 @@ describe('npm start on local defaults', () => {
     server.stderr!.on('data', (d) => (output += d));
     const ready = await waitFor(`readiness (output so far: ${output.slice(-500)})`, async () => {
       const res = await fetch(`${base}/health/ready`);
-      return res.status === 200 ? res.json() : undefined;
+      return res.status === 200 ? ((await res.json()) as { status: string }) : undefined;
     });
     expect(ready.status).toBe('ok');
     expect((await fetch(`${base}/docs`)).status).toBe(200);
