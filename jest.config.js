@@ -5,6 +5,11 @@ const common = { transform, testEnvironment: 'node', moduleFileExtensions: ['ts'
 module.exports = {
   globalSetup: '<rootDir>/libs/testing/global-setup.ts',
   testTimeout: 120000,
+  // Files that boot the app in-process cannot share a worker: MikroORM's metadata outlives a file's module
+  // registry (mikro-orm/mikro-orm#4517). A tiny idle-memory limit recycles each worker after every file, and two
+  // workers keep jest out of in-band mode, where no recycling happens.
+  maxWorkers: 2,
+  workerIdleMemoryLimit: '1MB',
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/libs/**/*.spec.ts', '<rootDir>/src/**/*.spec.ts'] },
     { ...common, displayName: 'integration', testMatch: ['<rootDir>/test/integration/**/*.int-spec.ts'] },

@@ -1,4 +1,10 @@
 import { Migration20261123000000_catalog } from './Migration20261123000000_catalog';
+import { Migration20261123010000_restores } from './Migration20261123010000_restores';
+import { Migration20261123020000_disaster_restores } from './Migration20261123020000_disaster_restores';
 
 /** Every migration, in order. Listed explicitly so the same list works from TypeScript (tests) and compiled JS. */
-export const MIGRATIONS = [{ name: 'Migration20261123000000_catalog', class: Migration20261123000000_catalog }];
+export const MIGRATIONS = [
+  { name: 'Migration20261123000000_catalog', class: Migration20261123000000_catalog },
+  { name: 'Migration20261123010000_restores', class: Migration20261123010000_restores },
+  { name: 'Migration20261123020000_disaster_restores', class: Migration20261123020000_disaster_restores },
+];

@@ -5,6 +5,7 @@ import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { ScheduleModule } from '@nestjs/schedule';
 import { KeyRing } from '../libs/crypto';
 import { AuthGuard } from './common/auth';
+import { DomainEventsModule } from './common/domain-events';
 import { HttpErrorFilter } from './common/http-exception.filter';
 import { KEY_RING } from './common/key-ring.token';
 import { redisConnection } from './common/redis-connection';
@@ -13,7 +14,9 @@ import { mikroOrmOptions } from './database/mikro-orm.options';
 import { HealthModule } from './health/health.module';
 import { AuditModule } from './modules/audit/audit.module';
 import { BackupsModule } from './modules/backups/backups.module';
+import { DisasterRecoveryModule } from './modules/disaster-recovery/disaster-recovery.module';
 import { PlatformModule } from './modules/platform/platform.module';
+import { RestoresModule } from './modules/restores/restores.module';
 import { StorageModule } from './modules/storage/storage.module';
 
 /** Configuration and key ring, available everywhere. */
@@ -37,6 +40,8 @@ class CoreModule {
 export class AppModule {
   static forRoot(config: AppConfig): DynamicModule {
     const parts = { api: ['api', 'all'].includes(config.role), worker: ['worker', 'all'].includes(config.role), scheduler: ['scheduler', 'all'].includes(config.role) };
+    // One instance, shared with the contexts that use the backup runner (Nest 11 tells dynamic modules apart by reference).
+    const backups = BackupsModule.register(parts);
     return {
       module: AppModule,
       imports: [
@@ -47,7 +52,11 @@ export class AppModule {
         PlatformModule,
         StorageModule,
         AuditModule,
-        BackupsModule.register(parts),
+        DomainEventsModule,
+        // Before `backups`: its /backups/disaster routes must match before /backups/:backupId.
+        DisasterRecoveryModule.register(parts, backups),
+        backups,
+        RestoresModule.register(parts, backups),
         ...(parts.api ? [HealthModule] : []),
       ],
       providers: [

@@ -7,6 +7,7 @@ import { ensureDemoPlatform } from './cli/demo-platform';
 import { ConfigError, configFromEnvironment } from './config';
 import { migrateCatalog } from './database/migrate';
 import { redactUrl } from './logging';
+import { PROVIDER_NAMES } from '../libs/storage/storage.port';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
@@ -46,6 +47,40 @@ program
   .option('--key <objectKey>', 'object key at the provider, e.g. tenants/<tenant>/2026/11/<backup>.tvb')
   .option('--out <path>', 'output file (default: stdout)')
   .action(async (options) => decryptCommand(configFromEnvironment(), options));
+
+program
+  .command('restore')
+  .description('restore one tenant from one of its backups without the HTTP API: validation, PRE_RESTORE snapshot, then the import in one transaction (progress on stderr)')
+  .requiredOption('--tenant <tenantId>', 'the tenant to restore')
+  .requiredOption('--backup <backupId>', 'a COMPLETED TENANT or PRE_RESTORE backup of that tenant')
+  .addOption(new Option('--mode <mode>', 'FULL: rows become the backup\'s; MERGE: missing rows are inserted').choices(['FULL', 'MERGE']).default('FULL'))
+  .addOption(new Option('--provider <name>', 'restore from this provider\'s copy only (default: any copy that validates)').choices([...PROVIDER_NAMES]))
+  .option('--skip-validation', 'skip the validation pass (the import still authenticates every byte)', false)
+  // Loaded on demand: it brings the whole application module, which the other commands do not need.
+  .action(async (options) => (await import('./cli/restore.command')).restoreCommand(configFromEnvironment(), options));
+
+const catalog = program.command('catalog').description('the catalog database (DATABASE_URL)');
+catalog
+  .command('rebuild')
+  .description('create and migrate the catalog, then record every backup found in the sidecars (tenants/ and disaster/) of the provider(s); safe to repeat')
+  .addOption(new Option('--provider <name>', 'scan only this provider (default: every configured provider)').choices([...PROVIDER_NAMES]))
+  .action(async (options) => (await import('./cli/catalog-rebuild.command')).catalogRebuildCommand(options));
+
+const dr = program.command('dr').description('disaster recovery: needs only storage credentials and BACKUP_ENCRYPTION_KEY (docs/DISASTER-RECOVERY.md)');
+dr.command('list')
+  .description('completed disaster backups, newest first: from the catalog when DATABASE_URL answers, else from the bucket\'s sidecars')
+  .addOption(new Option('--provider <name>', 'this provider (default: the first of STORAGE_PROVIDERS)').choices([...PROVIDER_NAMES]))
+  .option('--json', 'print JSON')
+  .action(async (options) => (await import('./cli/dr-list.command')).drListCommand(options));
+dr.command('restore')
+  .description('restore the whole platform database from a disaster backup found in the bucket (pg_restore --no-owner --exit-on-error), progress on stderr')
+  .option('--latest', 'the newest disaster backup at the provider')
+  .option('--backup <backupId>', 'this disaster backup')
+  .option('--target <url>', 'an existing, empty database to restore into (postgresql://user:password@host:port/db)')
+  .addOption(new Option('--provider <name>', 'read from this provider (default: the first of STORAGE_PROVIDERS)').choices([...PROVIDER_NAMES]))
+  .option('--clean', 'drop what the dump contains before recreating it (needed for a non-empty target)', false)
+  .option('--extract-config <dir>', 'also write the configuration bundle to this directory (alone: only the bundle, no restore)')
+  .action(async (options) => (await import('./cli/dr-restore.command')).drRestoreCommand(options));
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   console.error(error instanceof ConfigError ? error.message : `error: ${(error as Error).message}`);

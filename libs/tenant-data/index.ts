@@ -6,3 +6,6 @@ export { orderByDependencies } from './dependency-order';
 export { tenantRowsPredicate } from './tenant-scope-sql';
 export { openTenantExport, columnsForCopy } from './export';
 export type { TenantExport, TenantTableData } from './export';
+export { checkSchemaCompatibility } from './schema-compatibility';
+export { importTenant, IMPORT_APPLICATION_NAME } from './import';
+export type { ImportOptions, ImportProgress, ImportResult, RestoreMode } from './import';

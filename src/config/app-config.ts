@@ -39,6 +39,8 @@ export interface AppConfig {
   customerBackupDailyLimit: number;
   alerts: { smtpUrl?: string; emailTo?: string; webhookUrl?: string; webhookSecret?: string };
   disasterConfigPaths: string[];
+  /** Commit of this deployment (GIT_COMMIT), recorded in disaster backups; else `git rev-parse HEAD` is tried. */
+  gitCommit?: string;
   schedules: { tenantBackups: string; disasterBackup: string; verification: string; replication: string };
   queues: { backupConcurrency: number; replicationConcurrency: number; jobAttempts: number; jobBackoffMs: number; replicationAttempts: number };
   backup: { gzipLevel: number; lockStaleSeconds: number };

@@ -189,6 +189,7 @@ export function loadConfig(source: Env, fallback?: FallbackSecrets): AppConfig {
       webhookSecret: env.raw('ALERT_WEBHOOK_SECRET'),
     },
     disasterConfigPaths: env.list('DISASTER_CONFIG_PATHS'),
+    gitCommit: env.raw('GIT_COMMIT'),
     schedules: {
       tenantBackups: env.cron('TENANT_BACKUP_CRON', '0 1 * * *'),
       disasterBackup: env.cron('DISASTER_BACKUP_CRON', '0 2 * * *'),
@@ -208,6 +209,7 @@ export function loadConfig(source: Env, fallback?: FallbackSecrets): AppConfig {
     },
     dataDir: env.string('TENANTVAULT_DATA_DIR', './.tenantvault'),
   };
+  if (config.gitCommit && !/^[0-9a-f]{7,64}$/i.test(config.gitCommit)) env.problems.push('GIT_COMMIT must be a hexadecimal commit hash');
   if (config.alerts.webhookUrl && !config.alerts.webhookSecret) env.problems.push('ALERT_WEBHOOK_SECRET is required when ALERT_WEBHOOK_URL is set');
   if (env.problems.length > 0) throw new ConfigError(env.problems);
   return config;

@@ -1,6 +1,7 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Inject, Injectable } from '@nestjs/common';
 import { readArchive } from '../../../libs/archive';
+import { verifyDisasterArchive } from '../../../libs/archive/disaster-archive';
 import { unsealStream } from '../../../libs/archive/sealed-archive';
 import { KeyContext, KeyRing } from '../../../libs/crypto';
 import type { ProviderName } from '../../../libs/storage/storage.port';
@@ -59,7 +60,7 @@ export class BackupVerifier {
     const context: KeyContext = record.type === BackupType.DISASTER ? { kind: 'platform' } : { kind: 'tenant', tenantId: record.tenantId! };
     const plain = unsealStream(stored, this.keyRing, context);
     if (record.type === BackupType.DISASTER) {
-      for await (const _ of plain.stream); // authenticates every chunk; the dump itself is checked by pg_restore
+      await verifyDisasterArchive(plain.stream); // every chunk authenticated, config files and dump checked against the manifest and summary
     } else {
       for await (const entry of readArchive(plain.stream)) {
         if (entry.kind === 'table') for await (const _ of entry.data); // readArchive checks the summary's hashes

@@ -1,0 +1,81 @@
+import { Client } from 'pg';
+import { redactUrl } from '../../logging';
+import { PostgresToolError } from './disaster-recovery.errors';
+import { redactSecrets } from './postgres-tools';
+
+/** Schemas of user objects: everything but the system's own. */
+const USER_NAMESPACES = `
+  SELECT oid, nspname FROM pg_namespace
+  WHERE nspname NOT IN ('pg_catalog', 'information_schema') AND nspname NOT LIKE 'pg\\_toast%' AND nspname NOT LIKE 'pg\\_temp\\_%'`;
+
+/** Objects an extension installed (even into template1) do not make a database "not empty". */
+const NOT_FROM_EXTENSION = (oid: string) => `NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = ${oid} AND d.deptype = 'e')`;
+
+export interface SourceInfo {
+  database: string;
+  serverVersion: string;
+  serverVersionNum: number;
+  serverMajor: number;
+  /** Heap + TOAST bytes of all user tables: the yardstick of a dump's progress. */
+  tableBytes: number;
+}
+
+export interface TargetInfo {
+  database: string;
+  serverVersion: string;
+  /** Relations, functions, types and schemas (other than `public`) that a restore could collide with. */
+  userObjects: number;
+}
+
+export async function inspectSource(url: string): Promise<SourceInfo> {
+  return withClient(url, 'the platform database', async (client) => {
+    const { rows } = await client.query<{ database: string; version: string; num: number; bytes: string }>(
+      `WITH ns AS (${USER_NAMESPACES})
+       SELECT current_database() AS database, current_setting('server_version') AS version, current_setting('server_version_num')::int AS num,
+         (SELECT coalesce(sum(pg_table_size(c.oid)), 0) FROM pg_class c WHERE c.relnamespace IN (SELECT oid FROM ns) AND c.relkind IN ('r', 'm'))::text AS bytes`,
+    );
+    const r = rows[0];
+    return { database: r.database, serverVersion: r.version, serverVersionNum: r.num, serverMajor: Math.floor(r.num / 10_000), tableBytes: Number(r.bytes) };
+  });
+}
+
+export async function inspectTarget(url: string): Promise<TargetInfo> {
+  return withClient(url, 'the target database', async (client) => {
+    const { rows } = await client.query<{ database: string; version: string; objects: number }>(
+      `WITH ns AS (${USER_NAMESPACES})
+       SELECT current_database() AS database, current_setting('server_version') AS version, (
+         (SELECT count(*) FROM pg_class c WHERE c.relnamespace IN (SELECT oid FROM ns) AND c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f', 'c') AND ${NOT_FROM_EXTENSION('c.oid')})
+         + (SELECT count(*) FROM pg_proc p WHERE p.pronamespace IN (SELECT oid FROM ns) AND ${NOT_FROM_EXTENSION('p.oid')})
+         + (SELECT count(*) FROM pg_type t WHERE t.typnamespace IN (SELECT oid FROM ns) AND t.typtype IN ('e', 'd', 'r') AND ${NOT_FROM_EXTENSION('t.oid')})
+         + (SELECT count(*) FROM ns WHERE nspname <> 'public' AND ${NOT_FROM_EXTENSION('ns.oid')})
+       )::int AS objects`,
+    );
+    return { database: rows[0].database, serverVersion: rows[0].version, userObjects: rows[0].objects };
+  });
+}
+
+/** Whether two URLs name the same database on the same server (as far as host, port and name tell). */
+export function sameDatabase(a: string, b: string): boolean {
+  const key = (url: string) => {
+    const u = new URL(url);
+    const host = ['localhost', '127.0.0.1', '::1', '[::1]'].includes(u.hostname) ? 'loopback' : u.hostname.toLowerCase();
+    return `${host}:${u.port || '5432'}/${decodeURIComponent(u.pathname.slice(1))}`;
+  };
+  return key(a) === key(b);
+}
+
+async function withClient<T>(url: string, what: string, fn: (client: Client) => Promise<T>): Promise<T> {
+  const client = new Client({ connectionString: url, connectionTimeoutMillis: 10_000 });
+  client.on('error', () => undefined); // a dropped connection surfaces through the query
+  try {
+    await client.connect();
+  } catch (err) {
+    await client.end().catch(() => undefined);
+    throw new PostgresToolError('DISASTER.DATABASE_UNREACHABLE', `cannot connect to ${what} at ${redactUrl(url)}: ${redactSecrets((err as Error).message, [url])}`);
+  }
+  try {
+    return await fn(client);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}

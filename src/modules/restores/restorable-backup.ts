@@ -1,0 +1,9 @@
+import { BackupRecord } from '../backups/backup.entity';
+import { BackupStatus } from '../backups/backup.types';
+import { BackupNotRestorableError, BackupOfAnotherTenantError } from './restores.errors';
+
+/** A backup can be restored into a tenant only if it holds that tenant's rows and it completed. */
+export function assertRestorableInto(backup: BackupRecord, tenantId: string): void {
+  if (backup.tenantId?.toLowerCase() !== tenantId.toLowerCase()) throw new BackupOfAnotherTenantError(backup.id, tenantId);
+  if (backup.status !== BackupStatus.COMPLETED) throw new BackupNotRestorableError(backup.id, backup.status);
+}

@@ -1,0 +1,140 @@
+import { EntityManager } from '@mikro-orm/postgresql';
+import { InjectQueue } from '@nestjs/bullmq';
+import { Injectable } from '@nestjs/common';
+import { Queue } from 'bullmq';
+import type { ProviderName } from '../../../libs/storage/storage.port';
+import { BackupRecord } from '../backups/backup.entity';
+import { BackupStatus, LocationStatus } from '../backups/backup.types';
+import { UnknownProviderError } from '../backups/backups.errors';
+import { BackupsService } from '../backups/backups.service';
+import { PlatformDatabase } from '../platform/platform-database.service';
+import { StorageService } from '../storage/storage.service';
+import { TenantLocksService } from '../tenant-locks/tenant-locks.service';
+import { assertRestorableInto } from './restorable-backup';
+import { RestoreOperation, RestoreTarget } from './restore-operation.entity';
+import { RestoreValidation, RestoreValidator } from './restore-validator.service';
+import { RestoreOptions, RestoreType } from './restore.types';
+import { BackupNotRestorableError, NoCopyAtProviderError, NoRestoreTargetsError, RestoreNotFoundError } from './restores.errors';
+import { RestoreJob, restoreJobId, RestoreQueueName, RunRestorePayload } from './restores.jobs';
+
+/**
+ * Requests and queries of restores. Requests are checked here (client mistakes answer 4xx at once); the work
+ * runs in RestoreRunner, from the queue or the CLI.
+ */
+@Injectable()
+export class RestoresService {
+  constructor(
+    private readonly em: EntityManager,
+    private readonly platform: PlatformDatabase,
+    private readonly storage: StorageService,
+    private readonly locks: TenantLocksService,
+    private readonly backups: BackupsService,
+    private readonly validator: RestoreValidator,
+    @InjectQueue(RestoreQueueName.RESTORES) private readonly queue: Queue<RunRestorePayload>,
+  ) {}
+
+  /** Validates, enqueues and answers with the PENDING operation (the tenant is locked from now on: 409 if busy). */
+  async requestTenantRestore(tenantId: string, backupId: string, options: RestoreOptions, initiatedBy: string): Promise<RestoreOperation> {
+    const operation = await this.prepareTenantRestore(tenantId, backupId, options, initiatedBy);
+    await this.enqueue(operation);
+    return operation;
+  }
+
+  /**
+   * Creates an INDIVIDUAL operation holding the tenant's lock, in one transaction, without running it (the CLI runs
+   * it inline). TenantBusyError (409) while a backup or restore of the tenant is under way.
+   */
+  async prepareTenantRestore(tenantId: string, backupId: string, options: RestoreOptions, initiatedBy: string): Promise<RestoreOperation> {
+    this.assertProviderConfigured(options.provider);
+    await this.checkTarget(tenantId, backupId, options.provider);
+    const operation = RestoreOperation.create({ type: RestoreType.INDIVIDUAL, ...options, initiatedBy, targets: [{ tenantId, backupId }] });
+    await this.em.fork().transactional(async (tx) => {
+      await this.locks.acquire(tx, tenantId, 'RESTORE', operation.id);
+      tx.persist(operation);
+    });
+    return operation;
+  }
+
+  /** Each pair is checked now; each tenant is locked when its turn comes, a busy one failing alone. */
+  async requestMultipleRestore(pairs: { tenantId: string; backupId: string }[], options: RestoreOptions, initiatedBy: string): Promise<RestoreOperation> {
+    this.assertProviderConfigured(options.provider);
+    for (const { tenantId, backupId } of pairs) await this.checkTarget(tenantId, backupId, options.provider);
+    return this.create(RestoreType.MULTIPLE, pairs, options, initiatedBy);
+  }
+
+  /**
+   * Every active tenant from its newest completed TENANT backup at or before `backupDate` (default now). A tenant
+   * without one is reported as a failed item rather than silently left out.
+   */
+  async requestAllRestore(backupDate: Date | undefined, options: RestoreOptions, initiatedBy: string): Promise<RestoreOperation> {
+    this.assertProviderConfigured(options.provider);
+    const at = backupDate ?? new Date();
+    const tenantIds = await this.platform.activeTenantIds();
+    if (tenantIds.length === 0) throw new NoRestoreTargetsError('There are no active tenants to restore');
+    const newest = await this.em.fork().getRepository(BackupRecord).findNewestTenantBackups(at, options.provider);
+    const targets: RestoreTarget[] = tenantIds.map((tenantId) => {
+      const backupId = newest.get(tenantId);
+      return backupId ? { tenantId, backupId } : { tenantId, unavailable: `no completed TENANT backup at or before ${at.toISOString()}${options.provider ? ` with a copy at ${options.provider}` : ''}` };
+    });
+    if (!targets.some((t) => t.backupId)) {
+      throw new NoRestoreTargetsError(`No active tenant has a completed TENANT backup at or before ${at.toISOString()}${options.provider ? ` with a copy at ${options.provider}` : ''}`);
+    }
+    return this.create(RestoreType.ALL, targets, { ...options, backupDate: at }, initiatedBy);
+  }
+
+  /** The checks a restore would run first, without changing anything. */
+  async validate(backupId: string, provider?: ProviderName): Promise<{ backup: BackupRecord; validation: RestoreValidation }> {
+    this.assertProviderConfigured(provider);
+    const backup = await this.backups.get(backupId);
+    if (backup.status !== BackupStatus.COMPLETED) throw new BackupNotRestorableError(backupId, backup.status);
+    return { backup, validation: await this.validator.validate(backup, provider) };
+  }
+
+  async get(restoreId: string): Promise<RestoreOperation> {
+    const operation = await this.em.fork().getRepository(RestoreOperation).findOneWithItems(restoreId);
+    if (!operation) throw new RestoreNotFoundError(restoreId);
+    return operation;
+  }
+
+  history(tenantId: string | undefined, limit: number, offset: number): Promise<[RestoreOperation[], number]> {
+    return this.em.fork().getRepository(RestoreOperation).findPage(tenantId, limit, offset);
+  }
+
+  points(tenantId: string, provider: ProviderName | undefined, limit: number, offset: number): Promise<[BackupRecord[], number]> {
+    this.assertProviderConfigured(provider);
+    return this.em.fork().getRepository(BackupRecord).findRestorePoints(tenantId, provider, limit, offset);
+  }
+
+  /** The tenant exists, the backup is its own and completed, and holds a copy at the requested provider. */
+  private async checkTarget(tenantId: string, backupId: string, provider?: ProviderName): Promise<void> {
+    await this.platform.assertTenantExists(tenantId);
+    const backup = await this.backups.get(backupId);
+    assertRestorableInto(backup, tenantId);
+    if (provider && backup.location(provider)?.status !== LocationStatus.STORED) throw new NoCopyAtProviderError(backupId, provider);
+  }
+
+  private assertProviderConfigured(provider?: ProviderName): void {
+    if (provider && !this.storage.byName(provider)) throw new UnknownProviderError(provider, this.storage.providers.map((p) => p.name));
+  }
+
+  private async create(type: RestoreType, targets: RestoreTarget[], options: RestoreOptions & { backupDate?: Date }, initiatedBy: string): Promise<RestoreOperation> {
+    const operation = RestoreOperation.create({ type, ...options, initiatedBy, targets });
+    await this.em.fork().persistAndFlush(operation);
+    await this.enqueue(operation);
+    return operation;
+  }
+
+  private async enqueue(operation: RestoreOperation): Promise<void> {
+    try {
+      await this.queue.add(RestoreJob.RUN, { restoreId: operation.id }, { jobId: restoreJobId(operation.id) });
+    } catch (error) {
+      // Without a job nobody would ever settle the operation or free its tenant.
+      const em = this.em.fork();
+      const stored = await em.getRepository(RestoreOperation).findOneWithItems(operation.id);
+      stored?.abort(`could not enqueue: ${(error as Error).message}`);
+      await em.flush();
+      for (const item of operation.items) await this.locks.release(item.tenantId, operation.id);
+      throw error;
+    }
+  }
+}
