@@ -7,6 +7,8 @@ COPY . .
 RUN npm run build && npm prune --omit=dev
 
 FROM node:20-bookworm-slim
+ARG GIT_COMMIT
+ENV GIT_COMMIT=${GIT_COMMIT}
 # pg_dump/pg_restore for disaster backups: bookworm ships 15, matching the platform server's major version.
 RUN apt-get update && apt-get install -y --no-install-recommends postgresql-client git ca-certificates \
     && rm -rf /var/lib/apt/lists/*

@@ -6,14 +6,14 @@
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { ArchiveManifest, createArchiveStream, readArchive, tableDataDir } from '../libs/archive';
+import { createArchiveStream, readArchive } from '../libs/archive';
 import { createDisasterArchiveStream } from '../libs/archive/disaster-archive';
 import { DISASTER_FORMAT_VERSION } from '../libs/archive/disaster-manifest';
 import { sealStream, unsealStream } from '../libs/archive/sealed-archive';
 import { KeyRing } from '../libs/crypto';
 import { disasterBackupKey, LocalFsAdapter, putToAll, S3CompatibleAdapter, StoragePort, tenantBackupKey } from '../libs/storage';
 import * as tenantData from '../libs/tenant-data';
-import { openTenantExport, TenancyConfig } from '../libs/tenant-data';
+import { openTenantExport, TenancyConfig, tenantArchiveInput } from '../libs/tenant-data';
 import { locatePgTool, pgDumpStream } from '../src/modules/disaster-recovery/postgres-tools';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -72,30 +72,7 @@ async function tenantBackup(job: Extract<WorkerJob, { kind: 'tenant-backup' }>):
   const key = tenantBackupKey(job.tenantId, backupId, createdAt);
   const source = await openTenantExport(job.url, job.tenancy, job.tenantId);
   try {
-    const manifest: ArchiveManifest = {
-      formatVersion: 1,
-      kind: 'tenant',
-      tenantId: job.tenantId,
-      backupId,
-      createdAt: createdAt.toISOString(),
-      source: { serverVersion: source.serverVersion },
-      tables: source.graph.tables.map((t, i) => ({
-        name: `${t.schema}.${t.name}`,
-        schema: t.schema,
-        table: t.name,
-        columns: t.columns,
-        copyColumns: t.columns.filter((c) => !c.generated).map((c) => c.name),
-        primaryKey: t.primaryKey,
-        foreignKeys: t.foreignKeys,
-        scope: t.scope,
-        sequences: t.sequences,
-        file: tableDataDir(i + 1, t.schema, t.name),
-      })),
-      globalTables: source.graph.globalTables,
-    };
-    async function* tables() {
-      for await (const { table, data } of source.tables()) yield { name: `${table.schema}.${table.name}`, data };
-    }
+    const { manifest, tables } = tenantArchiveInput(source, job.tenantId, backupId, createdAt);
     const archive = createArchiveStream(manifest, tables());
     const sealed = sealStream(archive.stream, ring, { kind: 'tenant', tenantId: job.tenantId }, { gzipLevel: job.gzipLevel });
     const results = await putToAll(adapters(job), key, sealed.stream);

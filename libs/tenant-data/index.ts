@@ -9,3 +9,4 @@ export type { TenantExport, TenantTableData } from './export';
 export { checkSchemaCompatibility } from './schema-compatibility';
 export { importTenant, IMPORT_APPLICATION_NAME } from './import';
 export type { ImportOptions, ImportProgress, ImportResult, RestoreMode } from './import';
+export { tenantArchiveInput } from './archive-input';

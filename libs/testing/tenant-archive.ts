@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
-import { ArchiveEntry, ArchiveManifest, ArchiveSummary, createArchiveStream, readArchive, tableDataDir } from '../archive';
+import { ArchiveEntry, ArchiveManifest, ArchiveSummary, createArchiveStream, readArchive } from '../archive';
 import { sealStream, unsealStream } from '../archive/sealed-archive';
 import { KeyRing } from '../crypto';
-import { columnsForCopy, ImportOptions, ImportResult, importTenant, openTenantExport, TenancyConfig } from '../tenant-data';
+import { ImportOptions, ImportResult, importTenant, openTenantExport, TenancyConfig, tenantArchiveInput } from '../tenant-data';
 import { DEFAULT_TENANCY } from './fixture-platform';
 
 /**
@@ -20,30 +20,7 @@ export async function writeTenantArchive(
 ): Promise<{ manifest: ArchiveManifest; summary: ArchiveSummary }> {
   const source = await openTenantExport(connectionString, tenancy, tenantId);
   try {
-    const manifest: ArchiveManifest = {
-      formatVersion: 1,
-      kind: 'tenant',
-      tenantId,
-      backupId: randomUUID(),
-      createdAt: new Date().toISOString(),
-      source: { serverVersion: source.serverVersion },
-      tables: source.graph.tables.map((t, i) => ({
-        name: `${t.schema}.${t.name}`,
-        schema: t.schema,
-        table: t.name,
-        columns: t.columns,
-        copyColumns: columnsForCopy(t),
-        primaryKey: t.primaryKey,
-        foreignKeys: t.foreignKeys,
-        scope: t.scope,
-        sequences: t.sequences,
-        file: tableDataDir(i + 1, t.schema, t.name),
-      })),
-      globalTables: source.graph.globalTables,
-    };
-    async function* tables() {
-      for await (const { table, data } of source.tables()) yield { name: `${table.schema}.${table.name}`, data };
-    }
+    const { manifest, tables } = tenantArchiveInput(source, tenantId, randomUUID(), new Date());
     const archive = createArchiveStream(manifest, tables());
     await pipeline(sealStream(archive.stream, ring, { kind: 'tenant', tenantId }).stream, createWriteStream(file));
     return { manifest, summary: await archive.summary };

@@ -3,11 +3,11 @@ import { InjectQueue } from '@nestjs/bullmq';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Queue } from 'bullmq';
 import { Readable } from 'node:stream';
-import { ArchiveManifest, createArchiveStream, tableDataDir } from '../../../libs/archive';
+import { createArchiveStream } from '../../../libs/archive';
 import { sealStream } from '../../../libs/archive/sealed-archive';
 import { KeyRing } from '../../../libs/crypto';
 import { putToAll, sidecarKeyFor } from '../../../libs/storage';
-import { openTenantExport } from '../../../libs/tenant-data';
+import { openTenantExport, tenantArchiveInput } from '../../../libs/tenant-data';
 import { KEY_RING } from '../../common/key-ring.token';
 import { APP_CONFIG, AppConfig } from '../../config';
 import { PlatformDatabase } from '../platform/platform-database.service';
@@ -45,37 +45,17 @@ export class BackupRunner {
     const targets = record.locations.getItems().map((l) => this.storage.byName(l.provider)).filter((a) => a !== undefined);
     const source = await openTenantExport(this.platform.connectionString, this.config.tenancy, tenantId);
     try {
-      const manifest: ArchiveManifest = {
-        formatVersion: 1,
-        kind: 'tenant',
-        tenantId,
-        backupId: record.id,
-        createdAt: record.createdAt.toISOString(),
-        source: { serverVersion: source.serverVersion },
-        tables: source.graph.tables.map((t, i) => ({
-          name: `${t.schema}.${t.name}`,
-          schema: t.schema,
-          table: t.name,
-          columns: t.columns,
-          copyColumns: t.columns.filter((c) => !c.generated).map((c) => c.name),
-          primaryKey: t.primaryKey,
-          foreignKeys: t.foreignKeys,
-          scope: t.scope,
-          sequences: t.sequences,
-          file: tableDataDir(i + 1, t.schema, t.name),
-        })),
-        globalTables: source.graph.globalTables,
-      };
-      const total = manifest.tables.length;
+      const input = tenantArchiveInput(source, tenantId, record.id, record.createdAt);
+      const total = input.manifest.tables.length;
       async function* tables() {
         let done = 0;
-        for await (const { table, data } of source.tables()) {
-          yield { name: `${table.schema}.${table.name}`, data };
+        for await (const table of input.tables()) {
+          yield table;
           done += 1;
           await onProgress(Math.min(95, Math.floor((done / Math.max(total, 1)) * 95)));
         }
       }
-      const archive = createArchiveStream(manifest, tables());
+      const archive = createArchiveStream(input.manifest, tables());
       const sealed = sealStream(archive.stream, this.keyRing, { kind: 'tenant', tenantId }, { gzipLevel: this.config.backup.gzipLevel });
       const results = await putToAll(targets, key, sealed.stream);
       const summary = await archive.summary;
