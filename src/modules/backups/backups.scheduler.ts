@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
-import { CronJob } from 'cron';
+import { startCron } from '../../common/cron';
 import { APP_CONFIG, AppConfig } from '../../config';
 import { BackupsService } from './backups.service';
 import { ReplicationService } from './replication.service';
@@ -18,17 +18,7 @@ export class BackupsScheduler implements OnApplicationBootstrap {
   ) {}
 
   onApplicationBootstrap(): void {
-    this.add('tenant-backups', this.config.schedules.tenantBackups, () => this.backups.enqueueScheduled(new Date()));
-    this.add('replication-sweep', this.config.schedules.replication, () => this.replication.sweep());
-  }
-
-  private add(name: string, expression: string, task: () => Promise<unknown>): void {
-    const job = CronJob.from({
-      cronTime: expression,
-      timeZone: 'UTC',
-      onTick: () => void task().catch((error: Error) => this.logger.error(`cron ${name} failed: ${error.message}`)),
-    });
-    this.registry.addCronJob(name, job);
-    job.start();
+    startCron(this.registry, this.logger, 'tenant-backups', this.config.schedules.tenantBackups, () => this.backups.enqueueScheduled(new Date()));
+    startCron(this.registry, this.logger, 'replication-sweep', this.config.schedules.replication, () => this.replication.sweep());
   }
 }

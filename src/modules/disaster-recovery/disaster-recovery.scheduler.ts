@@ -2,7 +2,7 @@ import { InjectQueue } from '@nestjs/bullmq';
 import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { Queue } from 'bullmq';
-import { CronJob } from 'cron';
+import { startCron } from '../../common/cron';
 import { APP_CONFIG, AppConfig } from '../../config';
 import { DisasterBackupsService } from './disaster-backups.service';
 import { DisasterJob, DisasterQueue, RECENT_DAYS, VerifyRecentPayload, verifyRecentJobId } from './disaster-recovery.jobs';
@@ -20,19 +20,9 @@ export class DisasterRecoveryScheduler implements OnApplicationBootstrap {
   ) {}
 
   onApplicationBootstrap(): void {
-    this.add('disaster-backup', this.config.schedules.disasterBackup, () => this.disasterBackups.enqueueScheduled(new Date()));
-    this.add('recent-backups-verification', this.config.schedules.verification, () =>
+    startCron(this.registry, this.logger, 'disaster-backup', this.config.schedules.disasterBackup, () => this.disasterBackups.enqueueScheduled(new Date()));
+    startCron(this.registry, this.logger, 'recent-backups-verification', this.config.schedules.verification, () =>
       this.verificationQueue.add(DisasterJob.VERIFY_RECENT, { days: RECENT_DAYS }, { jobId: verifyRecentJobId(new Date().toISOString().slice(0, 10)) }),
     );
-  }
-
-  private add(name: string, expression: string, task: () => Promise<unknown>): void {
-    const job = CronJob.from({
-      cronTime: expression,
-      timeZone: 'UTC',
-      onTick: () => void task().catch((error: Error) => this.logger.error(`cron ${name} failed: ${error.message}`)),
-    });
-    this.registry.addCronJob(name, job);
-    job.start();
   }
 }
