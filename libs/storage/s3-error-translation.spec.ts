@@ -13,7 +13,7 @@ const ctx = (operation: S3ErrorContext['operation'], key?: string): S3ErrorConte
   operation,
   key,
   bucket: 'backups',
-  secrets: ['AKIAIOSFODNN7EXAMPLE', SECRET],
+  secrets: ['TESTONLYACCESSKEYID01', SECRET],
 });
 const sdkError = (name: string, status?: number, message = name) =>
   Object.assign(new Error(message), { name, $metadata: { httpStatusCode: status } });
@@ -52,10 +52,10 @@ describe('translateS3Error', () => {
   });
 
   it('never repeats credentials a vendor echoes back, and keeps no raw vendor error', () => {
-    const echoed = sdkError('SignatureDoesNotMatch', 403, `bad signature for AKIAIOSFODNN7EXAMPLE using ${SECRET}`);
+    const echoed = sdkError('SignatureDoesNotMatch', 403, `bad signature for TESTONLYACCESSKEYID01 using ${SECRET}`);
     const error = translateS3Error(echoed, ctx('put', 'k'));
     expect(error.message).not.toContain(SECRET);
-    expect(error.message).not.toContain('AKIAIOSFODNN7EXAMPLE');
+    expect(error.message).not.toContain('TESTONLYACCESSKEYID01');
     expect(error.message).toContain('SignatureDoesNotMatch');
     expect(error.cause).toBeUndefined();
   });
