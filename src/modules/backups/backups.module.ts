@@ -4,6 +4,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '../../config';
 import { TenantLocksModule } from '../tenant-locks/tenant-locks.module';
 import { BackupLocation } from './backup-location.entity';
+import { BackupAttempts } from './backup-attempts.service';
 import { BackupRunner } from './backup-runner.service';
 import { BackupVerifier } from './backup-verifier.service';
 import { BackupRecord } from './backup.entity';
@@ -50,12 +51,13 @@ export class BackupsModule {
       providers: [
         BackupsService,
         BackupRunner,
+        BackupAttempts,
         BackupVerifier,
         ReplicationService,
         ...(parts.worker ? [BackupsProcessor, ReplicationProcessor] : []),
         ...(parts.scheduler ? [BackupsScheduler] : []),
       ],
-      exports: [BackupsService, BackupRunner, BackupVerifier],
+      exports: [BackupsService, BackupRunner, BackupAttempts, BackupVerifier],
     };
   }
 }

@@ -24,7 +24,6 @@ import { RestoreValidator } from './restore-validator.service';
 import { RestoreItemStatus } from './restore.types';
 import { RestoreAbortedError, RestoreNotFoundError, RestoreValidationError } from './restores.errors';
 
-const HEARTBEAT_MS = 15_000;
 /** A tenant's progress: validation up to here, the pre-restore snapshot up to SNAPSHOT_TAKEN, then the import. */
 const VALIDATED = 10;
 const SNAPSHOT_TAKEN = 40;
@@ -92,7 +91,7 @@ export class RestoreRunner {
       await this.failItem(em, operation, item, error.message);
       return;
     }
-    const heartbeat = setInterval(() => void this.locks.heartbeat(tenantId, operation.id).catch(() => undefined), HEARTBEAT_MS);
+    const stopHeartbeat = this.locks.keepAlive(tenantId, operation.id);
     const progress = (percent: number, phase: string) => this.progress(em, operation, item, percent, phase, report);
     try {
       item.start();
@@ -121,7 +120,7 @@ export class RestoreRunner {
     } catch (error) {
       await this.failItem(em, operation, item, (error as Error).message);
     } finally {
-      clearInterval(heartbeat);
+      stopHeartbeat();
       await this.locks.release(tenantId, operation.id);
     }
   }

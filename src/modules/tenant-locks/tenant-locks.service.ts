@@ -4,6 +4,8 @@ import { APP_CONFIG, AppConfig } from '../../config';
 import { TenantLock } from './tenant-lock.entity';
 import { TenantBusyError } from './tenant-locks.errors';
 
+const HEARTBEAT_MS = 15_000;
+
 /** Per-tenant mutual exclusion of backups and restores, shared by every replica through the catalog. */
 @Injectable()
 export class TenantLocksService {
@@ -37,6 +39,12 @@ export class TenantLocksService {
   async heartbeat(tenantId: string, operationId: string): Promise<boolean> {
     const updated = await this.em.fork().nativeUpdate(TenantLock, { tenantId, operationId }, { heartbeatAt: new Date() });
     return updated > 0;
+  }
+
+  /** Heartbeats the lock every 15 s while its operation runs (well inside the stale limit); call the result to stop. */
+  keepAlive(tenantId: string, operationId: string): () => void {
+    const timer = setInterval(() => void this.heartbeat(tenantId, operationId).catch(() => undefined), HEARTBEAT_MS);
+    return () => clearInterval(timer);
   }
 
   async release(tenantId: string, operationId: string): Promise<void> {
