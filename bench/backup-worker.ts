@@ -1,6 +1,6 @@
 /**
  * One measured pipeline run in a process of its own, so that its peak RSS is its own: the parent passes a job as
- * JSON in argv[2] and reads one JSON line of results from stdout. `node --cpu-prof dist/bench/backup-worker.js '<job>'`
+ * JSON in argv[2] and reads one JSON line of results from stdout. `node --cpu-prof dist-bench/bench/backup-worker.js '<job>'`
  * profiles a run alone.
  */
 import { execFile } from 'node:child_process';

@@ -116,7 +116,7 @@ export async function summarizeProfile(dir: string, count: number): Promise<{ fn
 }
 
 function frameName(frame: { functionName: string; url: string; lineNumber: number }): string {
-  const file = frame.url.replace(/^file:\/\//, '').replace(/.*\/node_modules\//, '').replace(/.*\/dist\//, '');
+  const file = frame.url.replace(/^file:\/\//, '').replace(/.*\/node_modules\//, '').replace(/.*\/dist(-bench)?\//, '');
   return `${frame.functionName || '(anonymous)'}${file ? ` ${file}:${frame.lineNumber + 1}` : ''}`;
 }
 
@@ -261,7 +261,7 @@ ${cpuTable(r)}
   are added and the tables vacuumed, so no measured run pays for hint bits. All data sits in the OS page cache.
 - **MiB/s** is MiB of COPY text (what \`COPY ... TO STDOUT\` produces for the tenant, measured by the archive writer)
   per second of wall time, for both sides, so the two are comparable whatever their output format.
-- **Tenant backup, TenantVault**: a child process (\`dist/bench/backup-worker.js\`) runs the service's pipeline:
+- **Tenant backup, TenantVault**: a child process (\`dist-bench/bench/backup-worker.js\`) runs the service's pipeline:
   \`openTenantExport\` (one REPEATABLE READ snapshot, one COPY per table) → \`createArchiveStream\` (tar, manifest as
   BackupRunner builds it, per-table sha256 and row counts) → \`sealStream\` (gzip at GZIP_LEVEL, AES-256-GCM chunks,
   sha256 of the stored bytes) → \`putToAll\` to a \`LocalFsAdapter\` (fsynced, renamed into place) and an

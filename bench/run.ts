@@ -13,7 +13,7 @@ import { Queue } from 'bullmq';
 import { Client } from 'pg';
 import * as tenantData from '../libs/tenant-data';
 import { columnsForCopy, discoverTenantGraph, quoteIdent, TenancyConfig, tenantRowsPredicate } from '../libs/tenant-data';
-import { startS3Server, S3TestServer } from '../libs/testing/s3-server';
+import { startS3Server, S3TestServer } from '../test/support/s3-server';
 import { createBackgroundApp } from '../src/app.factory';
 import { AppConfig, loadConfig } from '../src/config';
 import { migrateCatalog } from '../src/database/migrate';

@@ -1,7 +1,7 @@
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { readArchive } from './archive-reader';
-import { testManifest } from './archive-test.helpers';
+import { testManifest } from './archive.spec-helpers';
 import { createArchiveStream, DEFAULT_PART_SIZE, TableInput } from './archive-writer';
 
 /** A COPY-like table of `total` bytes, generated as it is pulled; `produced` is how far it has been read. */

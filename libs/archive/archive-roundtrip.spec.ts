@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { readArchive, readManifest } from './archive-reader';
-import { collect, copyText, readWholeArchive, sha256, tarEntries, testManifest, writeArchive } from './archive-test.helpers';
+import { collect, copyText, readWholeArchive, sha256, tarEntries, testManifest, writeArchive } from './archive.spec-helpers';
 
 describe('tenant archive round trip', () => {
   const tables = {

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { copyText, readWholeArchive, writeArchive } from './archive-test.helpers';
+import { copyText, readWholeArchive, writeArchive } from './archive.spec-helpers';
 
 /** FORMAT promises that standard tools are enough: GNU tar lists and extracts the archive, `cat` rebuilds each table. */
 describe('tenant archive read by the system tar', () => {

@@ -1,7 +1,7 @@
 import { PassThrough, Readable } from 'node:stream';
 import { ArchiveError } from './archive.errors';
 import { readArchive, readManifest } from './archive-reader';
-import { copyText, packTar, RawEntry, readWholeArchive, tarEntries, writeArchive } from './archive-test.helpers';
+import { copyText, packTar, RawEntry, readWholeArchive, tarEntries, writeArchive } from './archive.spec-helpers';
 
 describe('reading a damaged or foreign archive', () => {
   const tables = { 'public.accounts': copyText(50, 'account'), 'public.orders': copyText(400, 'order') };

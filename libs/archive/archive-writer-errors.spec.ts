@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { ArchiveError } from './archive.errors';
-import { collect, copyText, tableInputs, testManifest } from './archive-test.helpers';
+import { collect, copyText, tableInputs, testManifest } from './archive.spec-helpers';
 import { createArchiveStream, TableInput } from './archive-writer';
 
 describe('writing a tenant archive that fails', () => {

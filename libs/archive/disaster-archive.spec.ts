@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { ArchiveError } from './archive.errors';
-import { collect, packTar, sha256, tarEntries } from './archive-test.helpers';
+import { collect, packTar, sha256, tarEntries } from './archive.spec-helpers';
 import { createDisasterArchiveStream, readDisasterArchive, readDisasterConfig, verifyDisasterArchive } from './disaster-archive';
 import { readConfigBundle, writeConfigBundle } from './disaster-config-bundle';
 import { configEntryName, DisasterManifest } from './disaster-manifest';

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
-import { collect } from './archive-test.helpers';
+import { collect } from './archive.spec-helpers';
 import { ByteCounter, Sha256Meter } from './stream-meters';
 
 describe('stream meters', () => {

@@ -1,5 +1,5 @@
 import { Client } from 'pg';
-import { createFixturePlatform } from '../../libs/testing/fixture-platform';
+import { seedDemoPlatform } from '../../libs/demo-platform';
 import { ensureDatabaseExists } from '../database/migrate';
 
 /**
@@ -12,7 +12,7 @@ export async function ensureDemoPlatform(url: string): Promise<boolean> {
   const client = new Client({ connectionString: url });
   await client.connect();
   try {
-    await createFixturePlatform(client);
+    await seedDemoPlatform(client);
   } finally {
     await client.end();
   }

@@ -6,12 +6,12 @@ import { Readable } from 'node:stream';
 import { Client } from 'pg';
 import request from 'supertest';
 import { S3CompatibleAdapter } from '../../libs/storage';
-import { runCli } from '../../libs/testing/backup-files';
-import { FIXTURE_TENANTS } from '../../libs/testing/fixture-platform';
-import { sequenceValues, tableContentHashes } from '../../libs/testing/table-hashes';
-import { startTestEnvironment, TEST_ENCRYPTION_KEY, TestEnvironment } from '../../libs/testing/test-app';
-import { createTestDatabase, databaseUrl, TestDatabase, withAdminClient } from '../../libs/testing/test-database';
-import { waitFor } from '../../libs/testing/wait-for';
+import { runCli } from '../support/backup-files';
+import { DEMO_TENANTS } from '../../libs/demo-platform';
+import { sequenceValues, tableContentHashes } from '../support/table-hashes';
+import { startTestEnvironment, TEST_ENCRYPTION_KEY, TestEnvironment } from '../support/test-app';
+import { createTestDatabase, databaseUrl, TestDatabase, withAdminClient } from '../support/test-database';
+import { waitFor } from '../support/wait-for';
 import { DisasterBackupsService } from '../../src/modules/disaster-recovery/disaster-backups.service';
 
 const GIT_COMMIT = 'a'.repeat(40);
@@ -133,7 +133,7 @@ describe('disaster recovery (real PostgreSQL, pg_dump/pg_restore, Redis, local d
       await http().get(`/api/super-admin/backups/${backup.id}`).set(admin()).expect(404);
       await http().get('/api/super-admin/backups/disaster/not-a-uuid').set(admin()).expect(400);
       await http().get('/api/super-admin/backups/disaster/0f9c3c0e-5b6e-4c1e-9d7a-2b1f0c9e8d7a').set(admin()).expect(404);
-      await http().get('/api/super-admin/backups/disaster').set({ Authorization: `Bearer ${env.tenantToken(FIXTURE_TENANTS.A.id)}` }).expect(403);
+      await http().get('/api/super-admin/backups/disaster').set({ Authorization: `Bearer ${env.tenantToken(DEMO_TENANTS.A.id)}` }).expect(403);
     });
 
     it('verifies at every provider, or at one', async () => {
@@ -207,7 +207,7 @@ describe('disaster recovery (real PostgreSQL, pg_dump/pg_restore, Redis, local d
     });
 
     it('verifies every recent backup, tenant and disaster, and reports their verification state', async () => {
-      const tenant = await http().post(`/api/super-admin/backups/tenant/${FIXTURE_TENANTS.A.id}`).set(admin()).expect(202);
+      const tenant = await http().post(`/api/super-admin/backups/tenant/${DEMO_TENANTS.A.id}`).set(admin()).expect(202);
       await waitFor('tenant backup', async () => (await http().get(`/api/super-admin/backups/${tenant.body.id}`).set(admin())).body.status === 'COMPLETED' || undefined);
 
       const verified = await http().post('/api/super-admin/storage/verify').set(admin()).expect(200);

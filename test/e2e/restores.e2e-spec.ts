@@ -5,19 +5,19 @@ import { Readable } from 'node:stream';
 import { Client } from 'pg';
 import request from 'supertest';
 import { S3CompatibleAdapter } from '../../libs/storage';
-import { runCli } from '../../libs/testing/backup-files';
-import { FIXTURE_TENANTS } from '../../libs/testing/fixture-platform';
-import { TableHash, tableContentHashes } from '../../libs/testing/table-hashes';
-import { startTestEnvironment, TEST_ENCRYPTION_KEY, TestEnvironment } from '../../libs/testing/test-app';
-import { waitFor } from '../../libs/testing/wait-for';
+import { runCli } from '../support/backup-files';
+import { DEMO_TENANTS } from '../../libs/demo-platform';
+import { TableHash, tableContentHashes } from '../support/table-hashes';
+import { startTestEnvironment, TEST_ENCRYPTION_KEY, TestEnvironment } from '../support/test-app';
+import { waitFor } from '../support/wait-for';
 import { DomainEvent, DomainEvents } from '../../src/common/domain-events';
 import { RestoreRunner } from '../../src/modules/restores/restore-runner.service';
 import { RestoreMode } from '../../src/modules/restores/restore.types';
 import { RestoresService } from '../../src/modules/restores/restores.service';
 
-const A = FIXTURE_TENANTS.A.id;
-const B = FIXTURE_TENANTS.B.id;
-const C = FIXTURE_TENANTS.C.id;
+const A = DEMO_TENANTS.A.id;
+const B = DEMO_TENANTS.B.id;
+const C = DEMO_TENANTS.C.id;
 /** An active tenant created during the test, never backed up. */
 const D = '44444444-4444-4444-8444-444444444444';
 const GLOBAL_TABLES = ['"public"."currencies"', '"public"."exchange_rates"', '"public"."feature_flags"'];

@@ -5,10 +5,10 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { FIXTURE_TENANTS } from '../../libs/testing/fixture-platform';
-import { runCli } from '../../libs/testing/backup-files';
-import { databaseUrl, dropDatabase } from '../../libs/testing/test-database';
-import { waitFor } from '../../libs/testing/wait-for';
+import { DEMO_TENANTS } from '../../libs/demo-platform';
+import { runCli } from '../support/backup-files';
+import { databaseUrl, dropDatabase } from '../support/test-database';
+import { waitFor } from '../support/wait-for';
 
 const MAIN = join(__dirname, '../../dist/src/main.js');
 
@@ -66,7 +66,7 @@ describe('npm start on local defaults', () => {
     expect((await fetch(`${base}/docs`)).status).toBe(200);
 
     const token = (await run(['token', '--role', 'super_admin', '--sub', 'newcomer'])).stdout.trim();
-    const tenantId = FIXTURE_TENANTS.A.id;
+    const tenantId = DEMO_TENANTS.A.id;
     const created = await fetch(`${base}/api/super-admin/backups/tenant/${tenantId}`, { method: 'POST', headers: { Authorization: `Bearer ${token}` } });
     expect(created.status).toBe(202);
     const { id } = (await created.json()) as { id: string };

@@ -8,14 +8,14 @@ import { Readable } from 'node:stream';
 import { randomBytes } from 'node:crypto';
 import { BackupsService } from '../../src/modules/backups/backups.service';
 import { S3CompatibleAdapter } from '../../libs/storage';
-import { extractTar, runCli } from '../../libs/testing/backup-files';
-import { FIXTURE_TENANTS } from '../../libs/testing/fixture-platform';
-import { tableContentHashes } from '../../libs/testing/table-hashes';
-import { startTestEnvironment, TEST_ENCRYPTION_KEY, TestEnvironment } from '../../libs/testing/test-app';
-import { waitFor } from '../../libs/testing/wait-for';
+import { extractTar, runCli } from '../support/backup-files';
+import { DEMO_TENANTS } from '../../libs/demo-platform';
+import { tableContentHashes } from '../support/table-hashes';
+import { startTestEnvironment, TEST_ENCRYPTION_KEY, TestEnvironment } from '../support/test-app';
+import { waitFor } from '../support/wait-for';
 
-const A = FIXTURE_TENANTS.A.id;
-const B = FIXTURE_TENANTS.B.id;
+const A = DEMO_TENANTS.A.id;
+const B = DEMO_TENANTS.B.id;
 
 describe('tenant backups over HTTP (real PostgreSQL, Redis, local disk and an S3 server)', () => {
   let env: TestEnvironment;

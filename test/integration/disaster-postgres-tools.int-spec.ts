@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { Client } from 'pg';
-import { sequenceValues, tableContentHashes } from '../../libs/testing/table-hashes';
-import { createTestDatabase, databaseUrl, TestDatabase } from '../../libs/testing/test-database';
+import { sequenceValues, tableContentHashes } from '../support/table-hashes';
+import { createTestDatabase, databaseUrl, TestDatabase } from '../support/test-database';
 import { inspectSource, inspectTarget } from '../../src/modules/disaster-recovery/postgres-inspection';
 import { locatePgTool, PgTool, pgDumpStream, runPgRestore } from '../../src/modules/disaster-recovery/postgres-tools';
 

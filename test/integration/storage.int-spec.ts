@@ -14,7 +14,7 @@ import {
   StorageWriteFailedError,
   putToAll,
 } from '../../libs/storage';
-import { S3TestServer, startS3Server } from '../../libs/testing/s3-server';
+import { S3TestServer, startS3Server } from '../support/s3-server';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 

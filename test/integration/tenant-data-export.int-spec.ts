@@ -14,10 +14,10 @@ import {
   openTenantExport,
   tenantExists,
 } from '../../libs/tenant-data';
-import { createFixturePlatform, DEFAULT_TENANCY, FIXTURE_TENANTS } from '../../libs/testing/fixture-platform';
-import { createTestDatabase, TestDatabase } from '../../libs/testing/test-database';
+import { seedDemoPlatform, DEFAULT_TENANCY, DEMO_TENANTS } from '../../libs/demo-platform';
+import { createTestDatabase, TestDatabase } from '../support/test-database';
 
-const { A, B, C } = FIXTURE_TENANTS;
+const { A, B, C } = DEMO_TENANTS;
 
 /** Row counts of one tenant, written by hand from the fixture's schema rather than derived from the graph. */
 const TENANT_ROW_COUNTS: Record<string, string> = {
@@ -81,7 +81,7 @@ describe('tenant data: discovery and export', () => {
     db = await createTestDatabase(undefined, 'export');
     client = new Client({ connectionString: db.url });
     await client.connect();
-    await createFixturePlatform(client);
+    await seedDemoPlatform(client);
     graph = await discoverTenantGraph(client, DEFAULT_TENANCY);
   });
 

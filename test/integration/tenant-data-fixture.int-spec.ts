@@ -1,10 +1,10 @@
 import { Client } from 'pg';
 import { discoverTenantGraph } from '../../libs/tenant-data';
-import { createFixturePlatform, DEFAULT_TENANCY, FIXTURE_TENANTS } from '../../libs/testing/fixture-platform';
-import { sequenceValues, tableContentHashes } from '../../libs/testing/table-hashes';
-import { createTestDatabase, TestDatabase } from '../../libs/testing/test-database';
+import { seedDemoPlatform, DEFAULT_TENANCY, DEMO_TENANTS } from '../../libs/demo-platform';
+import { sequenceValues, tableContentHashes } from '../support/table-hashes';
+import { createTestDatabase, TestDatabase } from '../support/test-database';
 
-const { A, B, C } = FIXTURE_TENANTS;
+const { A, B, C } = DEMO_TENANTS;
 
 /** The fixture platform and the table fingerprints restore tests compare with. */
 describe('fixture platform and table hashes', () => {
@@ -17,7 +17,7 @@ describe('fixture platform and table hashes', () => {
     const client = new Client({ connectionString: db.url });
     clients.push(client);
     await client.connect();
-    await createFixturePlatform(client, { extraRowsPerTenant });
+    await seedDemoPlatform(client, { extraRowsPerTenant });
     return client;
   }
 

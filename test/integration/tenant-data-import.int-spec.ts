@@ -20,12 +20,12 @@ import {
   SchemaIncompatibleError,
   TenantMismatchError,
 } from '../../libs/tenant-data';
-import { DEFAULT_TENANCY, FIXTURE_TENANTS } from '../../libs/testing/fixture-platform';
-import { sequenceValues, tableContentHashes, TableHash } from '../../libs/testing/table-hashes';
-import { readTenantArchive, restoreTenantFromFile, writeTenantArchive } from '../../libs/testing/tenant-archive';
-import { createTestDatabase, TestDatabase } from '../../libs/testing/test-database';
+import { DEFAULT_TENANCY, DEMO_TENANTS } from '../../libs/demo-platform';
+import { sequenceValues, tableContentHashes, TableHash } from '../support/table-hashes';
+import { readTenantArchive, restoreTenantFromFile, writeTenantArchive } from '../support/tenant-archive';
+import { createTestDatabase, TestDatabase } from '../support/test-database';
 
-const { A, B, C } = FIXTURE_TENANTS;
+const { A, B, C } = DEMO_TENANTS;
 const secret = randomBytes(32).toString('base64');
 const ring = KeyRing.fromBase64(secret);
 
@@ -402,7 +402,7 @@ describe('tenant data: import', () => {
       const script = `
         require('ts-node').register({ swc: true });
         const { KeyRing } = require(${JSON.stringify(join(__dirname, '../../libs/crypto'))});
-        const { restoreTenantFromFile } = require(${JSON.stringify(join(__dirname, '../../libs/testing/tenant-archive'))});
+        const { restoreTenantFromFile } = require(${JSON.stringify(join(__dirname, '../support/tenant-archive'))});
         restoreTenantFromFile(process.env.TV_DB, process.env.TV_TENANT, process.env.TV_FILE, KeyRing.fromBase64(process.env.TV_KEY), {
           mode: 'FULL',
           onProgress: (p) => {

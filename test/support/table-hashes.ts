@@ -1,7 +1,7 @@
 import { ClientBase } from 'pg';
-import { readCatalogTables } from '../tenant-data/discover';
-import { discoverTenantGraph, quoteIdent, quoteQualified, TenancyConfig, tenantRowsPredicate } from '../tenant-data';
-import { DEFAULT_TENANCY } from './fixture-platform';
+import { readCatalogTables } from '../../libs/tenant-data/discover';
+import { discoverTenantGraph, quoteIdent, quoteQualified, TenancyConfig, tenantRowsPredicate } from '../../libs/tenant-data';
+import { DEFAULT_TENANCY } from '../../libs/demo-platform';
 
 export interface TableHash {
   rows: number;

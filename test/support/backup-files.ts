@@ -3,7 +3,7 @@ import { mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import type { ArchiveManifest, ArchiveSummary } from '../archive';
+import type { ArchiveManifest, ArchiveSummary } from '../../libs/archive';
 
 const run = promisify(execFile);
 

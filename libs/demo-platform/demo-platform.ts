@@ -2,11 +2,11 @@ import { ClientBase } from 'pg';
 import { TenancyConfig } from '../tenant-data/tenant-data.types';
 
 /**
- * The platform database TenantVault is tested against: every column type and table shape SPEC §11 asks a restore to
- * bring back byte-identical. Data is deterministic (no random(), no now()) so two seeded databases hash the same.
+ * The demo platform database: what `npm start` protects when no SOURCE_DATABASE_URL is set, and the platform the
+ * tests run against. It has every column type and table shape SPEC §11 asks a restore to bring back byte-identical. Data is deterministic (no random(), no now()) so two seeded databases hash the same.
  * Text values carry the tenant's slug, so a leak of another tenant's rows is visible in an export.
  */
-export const FIXTURE_TENANTS = {
+export const DEMO_TENANTS = {
   A: { id: '11111111-1111-4111-8111-111111111111', slug: 'acme', name: 'Acme Ωmega GmbH', status: 'active' },
   B: { id: '22222222-2222-4222-8222-222222222222', slug: 'globex', name: 'Globex 株式会社', status: 'active' },
   C: { id: '33333333-3333-4333-8333-333333333333', slug: 'initech', name: 'Initech', status: 'suspended' },
@@ -340,11 +340,11 @@ WHERE i % 5 = 0`,
 ];
 
 /** Creates the platform schema in an empty database and seeds tenants A, B (active) and C (suspended). */
-export async function createFixturePlatform(client: ClientBase, options: { extraRowsPerTenant?: number } = {}): Promise<void> {
+export async function seedDemoPlatform(client: ClientBase, options: { extraRowsPerTenant?: number } = {}): Promise<void> {
   const extra = options.extraRowsPerTenant ?? 0;
   await client.query(SCHEMA_SQL);
   await client.query(GLOBAL_SEED_SQL);
-  for (const [key, tenant] of Object.entries(FIXTURE_TENANTS)) {
+  for (const [key, tenant] of Object.entries(DEMO_TENANTS)) {
     await client.query('INSERT INTO tenants (id, slug, name, status, home_currency, created_at) VALUES ($1, $2, $3, $4, $5, $6)', [
       tenant.id,
       tenant.slug,

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
-import { ArchiveEntry, ArchiveManifest, ArchiveSummary, createArchiveStream, readArchive } from '../archive';
-import { sealStream, unsealStream } from '../archive/sealed-archive';
-import { KeyRing } from '../crypto';
-import { ImportOptions, ImportResult, importTenant, openTenantExport, TenancyConfig, tenantArchiveInput } from '../tenant-data';
-import { DEFAULT_TENANCY } from './fixture-platform';
+import { ArchiveEntry, ArchiveManifest, ArchiveSummary, createArchiveStream, readArchive } from '../../libs/archive';
+import { sealStream, unsealStream } from '../../libs/archive/sealed-archive';
+import { KeyRing } from '../../libs/crypto';
+import { ImportOptions, ImportResult, importTenant, openTenantExport, TenancyConfig, tenantArchiveInput } from '../../libs/tenant-data';
+import { DEFAULT_TENANCY } from '../../libs/demo-platform';
 
 /**
  * Backs a tenant up into `file` through the production pipeline: one-snapshot export, tar (manifest as the backup

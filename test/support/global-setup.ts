@@ -1,0 +1,24 @@
+import { Client } from 'pg';
+import { seedDemoPlatform } from '../../libs/demo-platform';
+import { migrateCatalog } from '../../src/database/migrate';
+import { databaseUrl, dropStaleTestDatabases, newStamp, templateDatabase, withAdminClient } from './test-database';
+
+/**
+ * Once per test run: a migrated catalog and a seeded demo platform, as template databases that each test file copies
+ * (CREATE DATABASE ... TEMPLATE) into its own database. The run's id goes to the workers through the environment.
+ */
+export default async function globalSetup(): Promise<void> {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+  process.env.TV_TEST_RUN = newStamp();
+  await dropStaleTestDatabases();
+  await migrateCatalog(databaseUrl(templateDatabase('catalog')));
+
+  await withAdminClient((c) => c.query(`CREATE DATABASE "${templateDatabase('platform')}"`));
+  const client = new Client({ connectionString: databaseUrl(templateDatabase('platform')) });
+  await client.connect();
+  try {
+    await seedDemoPlatform(client);
+  } finally {
+    await client.end();
+  }
+}
