@@ -1,0 +1,15 @@
+export * from './alert-notification';
+export * from './alert-severity';
+export * from './alert-channel.port';
+export * from './alert-delivery.errors';
+export * from './alert-next-steps';
+export * from './alert-email-format';
+export * from './email.channel';
+export * from './webhook.channel';
+export * from './webhook-payload';
+export * from './webhook-signature';
+export * from './minimum-severity.channel';
+export * from './alert-channels.factory';
+export { parseSmtpUrl, parseRecipients } from './smtp-settings';
+export { translateSmtpError } from './smtp-error-translation';
+export { translateWebhookError, webhookStatusError, classifyWebhookStatus } from './webhook-error-translation';
