@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
-import { ObjectNotFoundError, StorageWriteFailedError } from './storage.errors';
+import { InvalidStorageKeyError, ObjectNotFoundError, StorageWriteFailedError } from './storage.errors';
 import { assertSafeKey, assertSafePrefix } from './storage-keys';
-import { ProviderName, StoragePort, StorageUsage, StoredObjectInfo } from './storage.port';
+import { IncompleteUpload, ProviderName, StoragePort, StorageUsage, StoredObjectInfo } from './storage.port';
 
 /** For unit tests of pure logic: same contract as the real adapters, including the atomic put. */
 export class InMemoryStorageAdapter implements StoragePort {
@@ -58,4 +58,14 @@ export class InMemoryStorageAdapter implements StoragePort {
   }
 
   async ping(): Promise<void> {}
+
+  /** A put here is never half done (it stores nothing until the body has ended), so nothing is ever left over. */
+  async *listIncomplete(olderThan: Date): AsyncIterable<IncompleteUpload> {
+    if (!(olderThan instanceof Date) || Number.isNaN(olderThan.getTime())) throw new TypeError('olderThan must be a valid Date');
+  }
+
+  /** No id can have come from listIncomplete here. */
+  async abortIncomplete(id: string): Promise<void> {
+    throw new InvalidStorageKeyError(`not an incomplete upload of ${this.name}: ${JSON.stringify(String(id).slice(0, 200))}`);
+  }
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdir, open, opendir, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, open, opendir, readdir, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -12,7 +12,7 @@ import {
   StorageWriteFailedError,
 } from './storage.errors';
 import { assertSafeKey, assertSafePrefix, isSafeKeySegment } from './storage-keys';
-import { ProviderName, StoragePort, StorageUsage, StoredObjectInfo } from './storage.port';
+import { IncompleteUpload, ProviderName, StoragePort, StorageUsage, StoredObjectInfo } from './storage.port';
 
 /** Uploads in progress live here under random names; keys can never start with '.', so list never sees them. */
 const PARTIAL_DIR = '.partial';
@@ -123,6 +123,53 @@ export class LocalFsAdapter implements StoragePort {
     }
   }
 
+  /**
+   * Temporary files of puts that never reached their rename (the process was killed: a put that fails
+   * in-process removes its own), and of ping probes cut short the same way. The file name is the id;
+   * mtime is the last write, so a put still streaming stays out of the list as long as the grace period
+   * exceeds its longest pause.
+   */
+  async *listIncomplete(olderThan: Date): AsyncIterable<IncompleteUpload> {
+    assertOlderThan(olderThan);
+    const partialDir = path.join(this.root, PARTIAL_DIR);
+    let names: string[];
+    try {
+      names = (await readdir(partialDir, { withFileTypes: true }))
+        .filter((entry) => entry.isFile() && isSafeKeySegment(entry.name))
+        .map((entry) => entry.name)
+        .sort();
+    } catch (err) {
+      if (errnoCode(err) === 'ENOENT') return; // nothing was ever written here
+      throw this.translate(err, PARTIAL_DIR);
+    }
+    for (const name of names) {
+      let info;
+      try {
+        info = await lstat(path.join(partialDir, name));
+      } catch (err) {
+        if (errnoCode(err) === 'ENOENT') continue; // renamed into place or removed meanwhile
+        throw this.translate(err, `${PARTIAL_DIR}/${name}`);
+      }
+      if (info.mtimeMs < olderThan.getTime()) yield { id: name, startedAt: new Date(info.mtimeMs) };
+    }
+  }
+
+  /**
+   * Removing the file of a put that is in fact still running is safe: that put's rename then fails and
+   * it rejects, so a half-written object is never published.
+   */
+  async abortIncomplete(id: string): Promise<void> {
+    // One plain file name: no '/', no leading dot, so nothing outside .partial can be named.
+    if (typeof id !== 'string' || !isSafeKeySegment(id)) {
+      throw new InvalidStorageKeyError(`not an incomplete upload of ${this.name}: ${JSON.stringify(String(id).slice(0, 200))}`);
+    }
+    try {
+      await unlink(path.join(this.root, PARTIAL_DIR, id));
+    } catch (err) {
+      if (errnoCode(err) !== 'ENOENT') throw this.translate(err, `${PARTIAL_DIR}/${id}`);
+    }
+  }
+
   /** Keys are already checked; the prefix test is a second lock in case the check is ever weakened. */
   private pathFor(key: string): string {
     const full = path.join(this.root, ...key.split('/'));
@@ -165,6 +212,10 @@ export class LocalFsAdapter implements StoragePort {
     if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR') return new ObjectNotFoundError(key, this.name);
     return new ProviderUnavailableError(this.name, `local: "${key}": ${code ?? (err as Error)?.message ?? err}`, { cause: err });
   }
+}
+
+function assertOlderThan(value: Date): void {
+  if (!(value instanceof Date) || Number.isNaN(value.getTime())) throw new TypeError('olderThan must be a valid Date');
 }
 
 async function fsyncPath(file: string): Promise<void> {

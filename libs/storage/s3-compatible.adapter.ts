@@ -1,19 +1,65 @@
 import {
+  AbortMultipartUploadCommand,
   DeleteObjectCommand,
   GetObjectCommand,
   HeadBucketCommand,
   HeadObjectCommand,
+  ListMultipartUploadsCommand,
+  ListMultipartUploadsCommandOutput,
   paginateListObjectsV2,
   S3Client,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { Readable, Transform, pipeline } from 'node:stream';
-import { ObjectNotFoundError, StorageWriteFailedError } from './storage.errors';
+import {
+  InvalidStorageKeyError,
+  ObjectNotFoundError,
+  StorageError,
+  StorageMisconfiguredError,
+  StorageWriteFailedError,
+} from './storage.errors';
 import { assertSafeKey, assertSafePrefix } from './storage-keys';
 import { S3ErrorContext, translateS3Error } from './s3-error-translation';
-import { StoragePort, StorageUsage, StoredObjectInfo } from './storage.port';
+import { IncompleteUpload, StoragePort, StorageUsage, StoredObjectInfo } from './storage.port';
 
 const MIB = 1024 * 1024;
+
+/*
+ * An incomplete upload's id is `<key>#<uploadId>`: abort needs both, keys never contain '#'
+ * (assertSafeKey), and it stays readable in a sweep's log. Upload ids are the provider's own; any
+ * printable ASCII without spaces is accepted.
+ */
+const UPLOAD_ID = /^[\x21-\x7e]{1,1024}$/;
+
+function incompleteUploadId(key: string, uploadId: string): string {
+  return `${key}#${uploadId}`;
+}
+
+function isOurUpload(key: string, uploadId: string): boolean {
+  try {
+    assertSafeKey(key);
+  } catch {
+    return false;
+  }
+  return UPLOAD_ID.test(uploadId);
+}
+
+function parseIncompleteUploadId(id: unknown): { key: string; uploadId: string } {
+  const hash = typeof id === 'string' ? id.indexOf('#') : -1;
+  const key = typeof id === 'string' ? id.slice(0, hash) : '';
+  const uploadId = typeof id === 'string' ? id.slice(hash + 1) : '';
+  if (hash <= 0 || !isOurUpload(key, uploadId)) {
+    throw new InvalidStorageKeyError(`not an incomplete upload id: ${JSON.stringify(String(id).slice(0, 200))}`);
+  }
+  return { key, uploadId };
+}
+
+/** What a provider (s3rver among them) answers for an S3 call it does not implement: not an outage, and no retry will help. */
+function isUnsupportedCall(err: unknown): boolean {
+  const e = err as { name?: string; $metadata?: { httpStatusCode?: number } } | undefined;
+  const status = e?.$metadata?.httpStatusCode;
+  return e?.name === 'NotImplemented' || e?.name === 'MethodNotAllowed' || status === 501 || status === 405;
+}
 
 export interface S3Settings {
   endpoint: string;
@@ -170,6 +216,54 @@ export class S3CompatibleAdapter implements StoragePort {
     }
   }
 
+  /**
+   * Multipart uploads started and never completed nor aborted (the process died mid-put; a put that fails
+   * in-process aborts its own). Uploads under keys this adapter could never have written are someone
+   * else's and are left out. Paged by key and upload id markers, so aborting while iterating is safe.
+   */
+  async *listIncomplete(olderThan: Date): AsyncIterable<IncompleteUpload> {
+    if (!(olderThan instanceof Date) || Number.isNaN(olderThan.getTime())) throw new TypeError('olderThan must be a valid Date');
+    let keyMarker: string | undefined;
+    let uploadIdMarker: string | undefined;
+    for (;;) {
+      let page: ListMultipartUploadsCommandOutput;
+      try {
+        page = await this.client.send(
+          new ListMultipartUploadsCommand({ Bucket: this.bucket, KeyMarker: keyMarker, UploadIdMarker: uploadIdMarker }),
+        );
+      } catch (err) {
+        throw this.translateIncomplete(err, 'listing unfinished multipart uploads', this.context('list'));
+      }
+      for (const upload of page.Uploads ?? []) {
+        // Without a start time its age is unknown: leave it rather than risk aborting a live upload.
+        if (!upload.Key || !upload.UploadId || !upload.Initiated || !isOurUpload(upload.Key, upload.UploadId)) continue;
+        if (upload.Initiated.getTime() < olderThan.getTime()) {
+          yield { id: incompleteUploadId(upload.Key, upload.UploadId), key: upload.Key, startedAt: upload.Initiated };
+        }
+      }
+      if (!page.IsTruncated) return;
+      if (!page.NextKeyMarker || (page.NextKeyMarker === keyMarker && page.NextUploadIdMarker === uploadIdMarker)) {
+        // A provider that says "more" without moving on would otherwise keep this loop going forever.
+        const at = JSON.stringify(keyMarker ?? '');
+        throw new StorageError('STORAGE.READ_FAILED', `${this.name}: listing unfinished multipart uploads did not advance past ${at}`, this.name);
+      }
+      keyMarker = page.NextKeyMarker;
+      uploadIdMarker = page.NextUploadIdMarker;
+    }
+  }
+
+  /** Aborts a multipart upload listed by listIncomplete; its parts are freed. One already gone (NoSuchUpload) is fine. */
+  async abortIncomplete(id: string): Promise<void> {
+    const { key, uploadId } = parseIncompleteUploadId(id);
+    try {
+      await this.client.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: key, UploadId: uploadId }));
+    } catch (err) {
+      if ((err as { name?: string } | undefined)?.name === 'NoSuchUpload') return;
+      const translated = this.translateIncomplete(err, 'aborting multipart uploads', this.context('delete', key));
+      if (!(translated instanceof ObjectNotFoundError)) throw translated;
+    }
+  }
+
   /** Releases the client's sockets (tests, shutdown). */
   destroy(): void {
     this.client.destroy();
@@ -187,6 +281,12 @@ export class S3CompatibleAdapter implements StoragePort {
       this.name,
       `${this.name}: put "${key}" stored ${stored ? `${stored.size} bytes` : 'nothing'} but ${sent} bytes were sent`,
     );
+  }
+
+  private translateIncomplete(err: unknown, what: string, ctx: S3ErrorContext): StorageError {
+    if (!isUnsupportedCall(err)) return translateS3Error(err, ctx);
+    const vendor = (err as Error | undefined)?.name ?? 'error';
+    return new StorageMisconfiguredError(`${this.name}: the provider does not support ${what} (${vendor})`, this.name);
   }
 
   private context(operation: S3ErrorContext['operation'], key?: string): S3ErrorContext {

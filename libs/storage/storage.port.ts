@@ -10,6 +10,19 @@ export interface StoredObjectInfo {
   lastModified: Date;
 }
 
+/**
+ * What a put left behind when it never finished (a killed worker, a dropped connection): invisible to
+ * get/head/list and never a backup, but it still takes space (and, on S3, is billed) until aborted.
+ */
+export interface IncompleteUpload {
+  /** Opaque to callers: what abortIncomplete takes back. */
+  id: string;
+  /** The key the put was writing, when the provider records it (S3 does; a local temporary file does not). */
+  key?: string;
+  /** When it was started (S3) or last written to (local): a put still running keeps a local file's time fresh. */
+  startedAt: Date;
+}
+
 export interface StorageUsage {
   objects: number;
   bytes: number;
@@ -34,4 +47,14 @@ export interface StoragePort {
   usage(): Promise<StorageUsage>;
   /** Throws ProviderUnavailableError when the provider cannot be reached. */
   ping(): Promise<void>;
+  /**
+   * Leftovers of puts that never finished, started before `olderThan`. A put that is still running looks
+   * the same, so `olderThan` must leave a grace period longer than the slowest put (now minus a day or more).
+   */
+  listIncomplete(olderThan: Date): AsyncIterable<IncompleteUpload>;
+  /**
+   * Removes one leftover listed by listIncomplete; one already gone is not an error. Throws
+   * InvalidStorageKeyError for an id this adapter could not have listed.
+   */
+  abortIncomplete(id: string): Promise<void>;
 }

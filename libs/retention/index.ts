@@ -1,0 +1,4 @@
+export * from './calendar-buckets';
+export * from './retention-policy';
+export * from './retention.errors';
+export * from './retention-selection';
