@@ -14,7 +14,7 @@ import { KeyRing } from '../libs/crypto';
 import { disasterBackupKey, LocalFsAdapter, putToAll, S3CompatibleAdapter, StoragePort, tenantBackupKey } from '../libs/storage';
 import * as tenantData from '../libs/tenant-data';
 import { openTenantExport, TenancyConfig, tenantArchiveInput } from '../libs/tenant-data';
-import { locatePgTool, pgDumpStream } from '../src/modules/disaster-recovery/postgres-tools';
+import { CONFIG_URL_PARAMS, locatePgTool, parsePgUrl, pgDumpStream } from '../libs/pg-tools';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
@@ -103,7 +103,7 @@ async function disasterBackup(job: Extract<WorkerJob, { kind: 'disaster-backup' 
   const tool = await locatePgTool('pg_dump', 15);
   const backupId = randomUUID();
   const createdAt = new Date();
-  const dump = pgDumpStream(tool, job.url);
+  const dump = pgDumpStream(tool, parsePgUrl(job.url, CONFIG_URL_PARAMS));
   const archive = createDisasterArchiveStream({
     manifest: {
       formatVersion: DISASTER_FORMAT_VERSION,

@@ -9,16 +9,15 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { Queue } from 'bullmq';
 import { Client } from 'pg';
 import * as tenantData from '../libs/tenant-data';
 import { columnsForCopy, discoverTenantGraph, quoteIdent, TenancyConfig, tenantRowsPredicate } from '../libs/tenant-data';
+import { deleteRedisKeys } from '../test/support/redis-keys';
 import { startS3Server, S3TestServer } from '../test/support/s3-server';
 import { createBackgroundApp } from '../src/app.factory';
 import { AppConfig, loadConfig } from '../src/config';
 import { migrateCatalog } from '../src/database/migrate';
-import { BackupsService } from '../src/modules/backups/backups.service';
-import { QueueName } from '../src/modules/backups/backups.jobs';
+import { BackupsService } from '../src/modules/backups';
 import { baselineBackup, baselineDisaster, baselineRestore, elapsed, TableQuery } from './baselines';
 import { PipelineSettings, runWorker, WorkerJob, WorkerResult } from './backup-worker';
 import { createDataset, databaseUrl, Dataset, recreateDatabase } from './dataset';
@@ -100,12 +99,8 @@ async function smallTenantsThroughQueue(dataset: Dataset, storageDir: string): P
   await recreateDatabase(ADMIN_URL, CATALOG_DB);
   await migrateCatalog(catalogUrl);
   const config = serviceConfig({ DATABASE_URL: catalogUrl, SOURCE_DATABASE_URL: dataset.url, APP_ROLE: 'worker', QUEUE_PREFIX: 'tvbench', LOCAL_STORAGE_PATH: storageDir });
-  // Jobs left over by an interrupted run would point at records of a dropped catalog.
-  for (const name of [QueueName.BACKUPS, QueueName.REPLICATION]) {
-    const queue = new Queue(name, { connection: { url: config.redisUrl }, prefix: config.queuePrefix });
-    await queue.obliterate({ force: true });
-    await queue.close();
-  }
+  // Jobs left over by an interrupted run would point at records of a dropped catalog: every key of the bench's prefix goes.
+  await deleteRedisKeys(config.redisUrl, `${config.queuePrefix}:*`);
   const app = await createBackgroundApp(config, false);
   const catalog = new Client({ connectionString: catalogUrl });
   await catalog.connect();

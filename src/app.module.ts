@@ -12,12 +12,13 @@ import { redisConnection } from './common/redis-connection';
 import { APP_CONFIG, AppConfig } from './config';
 import { mikroOrmOptions } from './database/mikro-orm.options';
 import { HealthModule } from './health/health.module';
-import { AuditModule } from './modules/audit/audit.module';
-import { BackupsModule } from './modules/backups/backups.module';
-import { DisasterRecoveryModule } from './modules/disaster-recovery/disaster-recovery.module';
-import { PlatformModule } from './modules/platform/platform.module';
-import { RestoresModule } from './modules/restores/restores.module';
-import { StorageModule } from './modules/storage/storage.module';
+import { AuditModule } from './modules/audit';
+import { BackupsModule } from './modules/backups';
+import { DisasterRecoveryModule } from './modules/disaster-recovery';
+import { PlatformModule } from './modules/platform';
+import { RestoresModule } from './modules/restores';
+import { RetentionModule } from './modules/retention';
+import { StorageModule } from './modules/storage';
 
 /** Configuration and key ring, available everywhere. */
 @Global()
@@ -40,7 +41,7 @@ class CoreModule {
 export class AppModule {
   static forRoot(config: AppConfig): DynamicModule {
     const parts = { api: ['api', 'all'].includes(config.role), worker: ['worker', 'all'].includes(config.role), scheduler: ['scheduler', 'all'].includes(config.role) };
-    // One instance, shared with the contexts that use the backup runner (Nest 11 tells dynamic modules apart by reference).
+    // One instance, shared with the contexts that use the Backups face (Nest 11 tells dynamic modules apart by reference).
     const backups = BackupsModule.register(parts);
     return {
       module: AppModule,
@@ -55,6 +56,8 @@ export class AppModule {
         DomainEventsModule,
         // Before `backups`: its /backups/disaster routes must match before /backups/:backupId.
         DisasterRecoveryModule.register(parts, backups),
+        // Before `backups` too: /backups/disaster/:id/verify and /backups/:id/verify are its routes.
+        RetentionModule.register(parts, backups),
         backups,
         RestoresModule.register(parts, backups),
         ...(parts.api ? [HealthModule] : []),

@@ -1,6 +1,7 @@
-import { pipeline, Readable } from 'node:stream';
+import { PassThrough, pipeline, Readable, Transform } from 'node:stream';
 import { createGunzip, createGzip } from 'node:zlib';
-import { createDecryptStream, createEncryptStream, KeyContext, KeyRing } from '../crypto';
+import { createDecryptStream, createEncryptStream, EnvelopeHeader, KeyContext, KeyRing } from '../crypto';
+import { ArchiveError } from './archive.errors';
 import { ByteCounter, Sha256Meter } from './stream-meters';
 
 export const COMPRESSION = 'gzip';
@@ -22,21 +23,44 @@ function chain(...streams: NodeJS.ReadWriteStream[] | [Readable, ...NodeJS.ReadW
  * plaintext → gzip → encrypt, measuring each stage (SPEC §4: compress, then encrypt). `stats()` is valid once
  * the returned stream has ended.
  */
-export function sealStream(plaintext: Readable, ring: KeyRing, context: KeyContext, options: { gzipLevel?: number } = {}): { stream: Readable; stats(): SealedStats } {
+export function sealStream(plaintext: Readable, ring: KeyRing, context: KeyContext, options: { gzipLevel?: number } = {}): { stream: Readable; stats(): SealedStats; compression: string } {
   const raw = new ByteCounter();
   const compressed = new ByteCounter();
   const stored = new ByteCounter();
   const hash = new Sha256Meter();
   const stream = chain(plaintext, raw, createGzip({ level: options.gzipLevel ?? 6 }), compressed, createEncryptStream(ring, context, { compression: COMPRESSION }), stored, hash);
-  return { stream, stats: () => ({ rawBytes: raw.bytes, compressedBytes: compressed.bytes, storedBytes: stored.bytes, sha256: hash.digest() }) };
+  return { stream, compression: COMPRESSION, stats: () => ({ rawBytes: raw.bytes, compressedBytes: compressed.bytes, storedBytes: stored.bytes, sha256: hash.digest() }) };
 }
 
 /**
- * stored object → decrypt → gunzip. With `expectedContext` an object of another tenant is refused before any
- * data flows. `storedSha256()` is the hash of the bytes read, valid once the returned stream has ended.
+ * stored object → decrypt → decompress as the envelope's header says (`gzip`, or `none` for objects sealed without
+ * compression). With `expectedContext` an object of another tenant is refused before any data flows.
+ * `storedSha256()` is the hash of the bytes read, valid once the returned stream has ended.
  */
 export function unsealStream(stored: Readable, ring: KeyRing, expectedContext?: KeyContext): { stream: Readable; storedSha256(): string } {
   const hash = new Sha256Meter();
-  const stream = chain(stored, hash, createDecryptStream(ring, expectedContext), createGunzip());
-  return { stream, storedSha256: () => hash.digest() };
+  const decrypted = chain(stored, hash, createDecryptStream(ring, expectedContext));
+  const out = new PassThrough();
+  let connected = false;
+  // The header comes before any plaintext, so the decompressor is in place before the first byte reaches it.
+  decrypted.once('header', (header: EnvelopeHeader) => {
+    let decompress: Transform;
+    try {
+      decompress = decompressorFor(header.compression);
+    } catch (error) {
+      decrypted.destroy(error as Error);
+      return;
+    }
+    connected = true;
+    pipeline(decrypted, decompress, out, (error) => error && out.destroy(error));
+  });
+  decrypted.once('error', (error) => out.destroy(error));
+  out.once('close', () => connected || decrypted.destroy());
+  return { stream: out, storedSha256: () => hash.digest() };
+}
+
+function decompressorFor(compression: string): Transform {
+  if (compression === 'gzip') return createGunzip();
+  if (compression === 'none') return new PassThrough();
+  throw new ArchiveError('ARCHIVE.MALFORMED', `the object says its plaintext is compressed with "${compression}", which this version cannot read`);
 }

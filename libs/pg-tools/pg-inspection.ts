@@ -1,7 +1,7 @@
 import { Client } from 'pg';
-import { redactUrl } from '../../logging';
-import { PostgresToolError } from './disaster-recovery.errors';
-import { redactSecrets } from './postgres-tools';
+import { describePg, pgClientConfig, PgConnection } from './pg-connection';
+import { redactSecrets } from './pg-tools';
+import { PostgresToolError } from './pg-tools.errors';
 
 /** Schemas of user objects: everything but the system's own. */
 const USER_NAMESPACES = `
@@ -27,8 +27,8 @@ export interface TargetInfo {
   userObjects: number;
 }
 
-export async function inspectSource(url: string): Promise<SourceInfo> {
-  return withClient(url, 'the platform database', async (client) => {
+export async function inspectSource(connection: PgConnection): Promise<SourceInfo> {
+  return withClient(connection, 'the platform database', async (client) => {
     const { rows } = await client.query<{ database: string; version: string; num: number; bytes: string }>(
       `WITH ns AS (${USER_NAMESPACES})
        SELECT current_database() AS database, current_setting('server_version') AS version, current_setting('server_version_num')::int AS num,
@@ -39,8 +39,8 @@ export async function inspectSource(url: string): Promise<SourceInfo> {
   });
 }
 
-export async function inspectTarget(url: string): Promise<TargetInfo> {
-  return withClient(url, 'the target database', async (client) => {
+export async function inspectTarget(connection: PgConnection): Promise<TargetInfo> {
+  return withClient(connection, 'the target database', async (client) => {
     const { rows } = await client.query<{ database: string; version: string; objects: number }>(
       `WITH ns AS (${USER_NAMESPACES})
        SELECT current_database() AS database, current_setting('server_version') AS version, (
@@ -54,24 +54,14 @@ export async function inspectTarget(url: string): Promise<TargetInfo> {
   });
 }
 
-/** Whether two URLs name the same database on the same server (as far as host, port and name tell). */
-export function sameDatabase(a: string, b: string): boolean {
-  const key = (url: string) => {
-    const u = new URL(url);
-    const host = ['localhost', '127.0.0.1', '::1', '[::1]'].includes(u.hostname) ? 'loopback' : u.hostname.toLowerCase();
-    return `${host}:${u.port || '5432'}/${decodeURIComponent(u.pathname.slice(1))}`;
-  };
-  return key(a) === key(b);
-}
-
-async function withClient<T>(url: string, what: string, fn: (client: Client) => Promise<T>): Promise<T> {
-  const client = new Client({ connectionString: url, connectionTimeoutMillis: 10_000 });
+async function withClient<T>(connection: PgConnection, what: string, fn: (client: Client) => Promise<T>): Promise<T> {
+  const client = new Client(pgClientConfig(connection, { connectionTimeoutMillis: 10_000 }));
   client.on('error', () => undefined); // a dropped connection surfaces through the query
   try {
     await client.connect();
   } catch (err) {
     await client.end().catch(() => undefined);
-    throw new PostgresToolError('DISASTER.DATABASE_UNREACHABLE', `cannot connect to ${what} at ${redactUrl(url)}: ${redactSecrets((err as Error).message, [url])}`);
+    throw new PostgresToolError('PG.DATABASE_UNREACHABLE', `cannot connect to ${what} at ${describePg(connection)}: ${redactSecrets((err as Error).message, [connection.password])}`);
   }
   try {
     return await fn(client);

@@ -3,7 +3,8 @@ import { readdir } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { promisify } from 'node:util';
-import { PostgresToolError } from './disaster-recovery.errors';
+import { libpqEnv, ParsedPgUrl, PgConnection } from './pg-connection';
+import { PostgresToolError } from './pg-tools.errors';
 
 const run = promisify(execFile);
 
@@ -47,11 +48,11 @@ export async function locatePgTool(name: PgToolName, minMajor: number, dirs?: st
     found.push(tool);
   }
   if (found.length === 0) {
-    throw new PostgresToolError('DISASTER.PG_TOOL_MISSING', `${name} was not found on PATH or in /usr/lib/postgresql/*/bin; install the PostgreSQL ${minMajor} client tools (e.g. apt-get install postgresql-client-${minMajor})`);
+    throw new PostgresToolError('PG.TOOL_MISSING', `${name} was not found on PATH or in /usr/lib/postgresql/*/bin; install the PostgreSQL ${minMajor} client tools (e.g. apt-get install postgresql-client-${minMajor})`);
   }
   const newest = found.sort((a, b) => b.major - a.major)[0];
   const why = name === 'pg_dump' ? `the server is PostgreSQL ${minMajor}` : `the dump was written by pg_dump ${minMajor}`;
-  throw new PostgresToolError('DISASTER.PG_TOOL_VERSION', `${name} ${newest.version} (${newest.path}) is too old: ${why}; install the PostgreSQL ${minMajor} client tools`);
+  throw new PostgresToolError('PG.TOOL_VERSION', `${name} ${newest.version} (${newest.path}) is too old: ${why}; install the PostgreSQL ${minMajor} client tools`);
 }
 
 async function probeTool(name: PgToolName, path: string): Promise<PgTool | null> {
@@ -69,38 +70,19 @@ export function majorOf(version: string): number {
   return Number.parseInt(version, 10);
 }
 
-/**
- * How a child process connects: the URL without its password as `--dbname` (process arguments are visible to every
- * user of the machine), the password in PGPASSWORD. Only what libpq needs is passed on, not this process's secrets.
- */
-export function libpqConnection(url: string): { args: string[]; env: NodeJS.ProcessEnv } {
-  const parsed = new URL(url);
-  const password = parsed.password ? decodeURIComponent(parsed.password) : parsed.searchParams.get('password');
-  parsed.password = '';
-  parsed.searchParams.delete('password');
-  const env: NodeJS.ProcessEnv = { PGCONNECT_TIMEOUT: '30' };
-  for (const [name, value] of Object.entries(process.env)) {
-    if (['PATH', 'HOME', 'LANG', 'LC_ALL', 'TZ'].includes(name) || name.startsWith('PGSSL') || name === 'PGCONNECT_TIMEOUT') env[name] = value;
-  }
-  if (password) env.PGPASSWORD = password;
-  return { args: [`--dbname=${parsed.toString()}`], env };
-}
-
-/** Replaces the password of each URL, and any `scheme://user:password@` left in the text, with `***`. */
-export function redactSecrets(text: string, urls: string[]): string {
+/** Replaces each secret (raw and percent-encoded), and any `scheme://user:password@` left in the text, with `***`. */
+export function redactSecrets(text: string, secrets: (string | undefined)[]): string {
   let out = text;
-  for (const url of urls) {
-    let parsed: URL;
-    try {
-      parsed = new URL(url);
-    } catch {
-      continue;
-    }
-    for (const secret of [parsed.password, safeDecode(parsed.password), parsed.searchParams.get('password') ?? '']) {
-      if (secret) out = out.split(secret).join('***');
-    }
+  for (const secret of secrets) {
+    if (!secret) continue;
+    for (const form of new Set([secret, safeDecode(secret), encodeURIComponent(secret), percentEncodeAll(secret)])) if (form.length >= 3) out = out.split(form).join('***');
   }
   return out.replace(/([a-z][a-z0-9+.-]*:\/\/[^\s:/@]*:)[^\s@]*@/gi, '$1***@');
+}
+
+/** Every byte but letters and digits as %XX: how some clients write a password into a URL. */
+function percentEncodeAll(value: string): string {
+  return [...Buffer.from(value, 'utf8')].map((b) => (/[A-Za-z0-9]/.test(String.fromCharCode(b)) ? String.fromCharCode(b) : `%${b.toString(16).toUpperCase().padStart(2, '0')}`)).join('');
 }
 
 function safeDecode(value: string): string {
@@ -112,40 +94,40 @@ function safeDecode(value: string): string {
 }
 
 /**
- * `pg_dump -Fc` of the database at `url`, as a stream. It ends only once pg_dump has exited 0; a non-zero exit
+ * `pg_dump -Fc` of the database `connection` names, as a stream. It ends only once pg_dump has exited 0; a non-zero exit
  * destroys it with the reason from stderr, so whatever consumes it (the upload) fails instead of completing.
  * Compression is off: the whole archive is gzipped afterwards, compressing twice would only cost CPU.
  * Destroying the stream stops pg_dump.
  */
-export function pgDumpStream(tool: PgTool, url: string): Readable {
-  const { args, env } = libpqConnection(url);
-  const child = spawn(tool.path, ['--format=custom', '--compress=0', '--no-password', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+export function pgDumpStream(tool: PgTool, connection: ParsedPgUrl | PgConnection): Readable {
+  const child = spawn(tool.path, ['--format=custom', '--compress=0', '--no-password'], { env: libpqEnv(connection), stdio: ['ignore', 'pipe', 'pipe'] });
   const out = new PassThrough();
   const stderr = collectStderr(child);
   child.stdout!.pipe(out, { end: false });
-  child.once('error', (err) => out.destroy(new PostgresToolError('DISASTER.PG_TOOL_FAILED', `pg_dump could not start: ${err.message}`)));
+  child.once('error', (err) => out.destroy(new PostgresToolError('PG.TOOL_FAILED', `pg_dump could not start: ${err.message}`)));
   child.once('close', (code, signal) => {
     if (code === 0) out.end();
-    else out.destroy(toolFailure('pg_dump', code, signal, stderr(), url));
+    else out.destroy(toolFailure('pg_dump', code, signal, stderr(), connection.password));
   });
   out.once('close', () => stop(child));
   return out;
 }
 
 /**
- * Feeds `input` (a custom-format dump) to pg_restore into the database at `url`. Resolves when pg_restore exits 0
+ * Feeds `input` (a custom-format dump) to pg_restore into the database `connection` names. Resolves when pg_restore exits 0
  * and the input has been read to its end; rejects with the input's error (pg_restore is then stopped) or with
  * pg_restore's reason from stderr.
  */
-export async function runPgRestore(tool: PgTool, url: string, input: Readable, options: { clean: boolean }): Promise<void> {
-  const { args, env } = libpqConnection(url);
-  const flags = ['--no-owner', '--exit-on-error', '--no-password', ...(options.clean ? ['--clean', '--if-exists'] : [])];
-  const child = spawn(tool.path, [...flags, ...args], { env, stdio: ['pipe', 'ignore', 'pipe'] });
+export async function runPgRestore(tool: PgTool, connection: PgConnection, input: Readable, options: { clean: boolean }): Promise<void> {
+  // pg_restore writes into a database only when given --dbname; a conninfo holding nothing but the quoted name keeps a
+  // name such as "x host=other" from being read as connection parameters (the rest comes from the environment).
+  const flags = ['--no-owner', '--exit-on-error', '--no-password', `--dbname=dbname=${conninfoValue(connection.database)}`, ...(options.clean ? ['--clean', '--if-exists'] : [])];
+  const child = spawn(tool.path, flags, { env: libpqEnv(connection), stdio: ['pipe', 'ignore', 'pipe'] });
   const stderr = collectStderr(child);
   let inputError: Error | undefined;
 
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve, reject) => {
-    child.once('error', (err) => reject(new PostgresToolError('DISASTER.PG_TOOL_FAILED', `pg_restore could not start: ${err.message}`)));
+    child.once('error', (err) => reject(new PostgresToolError('PG.TOOL_FAILED', `pg_restore could not start: ${err.message}`)));
     child.once('close', (code, signal) => resolve({ code, signal }));
   });
   const consumed = new Promise<void>((resolve) => {
@@ -166,10 +148,15 @@ export async function runPgRestore(tool: PgTool, url: string, input: Readable, o
   const { code, signal } = await exited;
   if (code !== 0 && !inputError) {
     input.destroy();
-    throw toolFailure('pg_restore', code, signal, stderr(), url);
+    throw toolFailure('pg_restore', code, signal, stderr(), connection.password);
   }
   await consumed;
   if (inputError) throw inputError;
+}
+
+/** A libpq conninfo value: single-quoted, with backslash and quote escaped. */
+export function conninfoValue(value: string): string {
+  return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 }
 
 function collectStderr(child: ChildProcess): () => string {
@@ -181,10 +168,10 @@ function collectStderr(child: ChildProcess): () => string {
   return () => tail;
 }
 
-function toolFailure(name: PgToolName, code: number | null, signal: NodeJS.Signals | null, stderr: string, url: string): PostgresToolError {
+function toolFailure(name: PgToolName, code: number | null, signal: NodeJS.Signals | null, stderr: string, password: string | undefined): PostgresToolError {
   const reason = stderr.trim().split('\n').map((line) => line.trim()).filter(Boolean).join('; ');
   const status = code === null ? `was stopped by ${signal}` : `exited with code ${code}`;
-  return new PostgresToolError('DISASTER.PG_TOOL_FAILED', redactSecrets(`${name} ${status}${reason ? `: ${reason}` : ''}`, [url]));
+  return new PostgresToolError('PG.TOOL_FAILED', redactSecrets(`${name} ${status}${reason ? `: ${reason}` : ''}`, [password]));
 }
 
 function stop(child: ChildProcess): void {

@@ -19,7 +19,7 @@ describe('storage keys', () => {
   it('lays out tenant, disaster and customer keys by UTC year and month', () => {
     expect(tenantBackupKey(TENANT, BACKUP, CREATED)).toBe(`tenants/${TENANT}/2025/02/${BACKUP}.tvb`);
     expect(disasterBackupKey(BACKUP, CREATED)).toBe(`disaster/2025/02/${BACKUP}.tvb`);
-    expect(customerExportKey(TENANT, BACKUP, CREATED)).toBe(`customer/${TENANT}/2025/02/${BACKUP}.tar.gz`);
+    expect(customerExportKey(TENANT, BACKUP, CREATED)).toBe(`customer/${TENANT}/2025/02/${BACKUP}.tvb`);
     expect(tenantBackupKey(TENANT, BACKUP, new Date('2024-12-31T23:59:59.999Z'))).toContain('/2024/12/');
   });
 
@@ -93,7 +93,7 @@ describe('storage keys', () => {
   it('reads ids back from backup and sidecar keys', () => {
     expect(parseBackupKey(tenantBackupKey(TENANT, BACKUP, CREATED))).toEqual({ kind: 'tenant', tenantId: TENANT, backupId: BACKUP, sidecar: false });
     expect(parseBackupKey(sidecarKeyFor(disasterBackupKey(BACKUP, CREATED)))).toEqual({ kind: 'disaster', backupId: BACKUP, sidecar: true });
-    expect(parseBackupKey(customerExportKey(TENANT, BACKUP, CREATED))).toBeNull();
+    expect(parseBackupKey(customerExportKey(TENANT, BACKUP, CREATED))).toEqual({ kind: 'customer', tenantId: TENANT, backupId: BACKUP, sidecar: false });
     expect(parseBackupKey('tenants/x/2025/01/y.tvb')).toBeNull();
   });
 });

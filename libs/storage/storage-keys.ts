@@ -15,7 +15,6 @@ export const TENANTS_PREFIX = 'tenants/';
 export const DISASTER_PREFIX = 'disaster/';
 export const CUSTOMER_PREFIX = 'customer/';
 export const BACKUP_EXTENSION = '.tvb';
-export const CUSTOMER_EXPORT_EXTENSION = '.tar.gz';
 export const SIDECAR_EXTENSION = '.manifest.json';
 
 export function isUuid(value: unknown): value is string {
@@ -71,7 +70,7 @@ export function disasterBackupKey(backupId: string, createdAt: Date): string {
 export function customerExportKey(tenantId: string, backupId: string, createdAt: Date): string {
   const tenant = uuidSegment(tenantId, 'tenantId');
   const backup = uuidSegment(backupId, 'backupId');
-  return `${CUSTOMER_PREFIX}${tenant}/${monthFolder(createdAt)}/${backup}${CUSTOMER_EXPORT_EXTENSION}`;
+  return `${CUSTOMER_PREFIX}${tenant}/${monthFolder(createdAt)}/${backup}${BACKUP_EXTENSION}`;
 }
 
 /** Prefix under which all of one tenant's backups live (for list). */
@@ -79,7 +78,7 @@ export function tenantBackupsPrefix(tenantId: string): string {
   return `${TENANTS_PREFIX}${uuidSegment(tenantId, 'tenantId')}/`;
 }
 
-const BACKUP_FILE = /^([0-9a-f-]{36})(\.tvb|\.tar\.gz)$/;
+const BACKUP_FILE = /^([0-9a-f-]{36})\.tvb$/;
 
 /** The plain JSON manifest that sits beside a backup object: `<folder>/<backupId>.manifest.json`. */
 export function sidecarKeyFor(objectKey: string): string {
@@ -93,17 +92,17 @@ export function sidecarKeyFor(objectKey: string): string {
 }
 
 export type ParsedBackupKey =
-  | { kind: 'tenant'; tenantId: string; backupId: string; sidecar: boolean }
+  | { kind: 'tenant' | 'customer'; tenantId: string; backupId: string; sidecar: boolean }
   | { kind: 'disaster'; backupId: string; sidecar: boolean };
 
-const TENANT_KEY = /^tenants\/([0-9a-f-]{36})\/\d{4}\/\d{2}\/([0-9a-f-]{36})(\.tvb|\.manifest\.json)$/;
+const TENANT_KEY = /^(tenants|customer)\/([0-9a-f-]{36})\/\d{4}\/\d{2}\/([0-9a-f-]{36})(\.tvb|\.manifest\.json)$/;
 const DISASTER_KEY = /^disaster\/\d{4}\/\d{2}\/([0-9a-f-]{36})(\.tvb|\.manifest\.json)$/;
 
 /** Reads ids back from a backup or sidecar key (catalog rebuild walks the sidecars); null for anything else. */
 export function parseBackupKey(key: string): ParsedBackupKey | null {
   const tenant = TENANT_KEY.exec(key);
-  if (tenant && isUuid(tenant[1]) && isUuid(tenant[2])) {
-    return { kind: 'tenant', tenantId: tenant[1], backupId: tenant[2], sidecar: tenant[3] === SIDECAR_EXTENSION };
+  if (tenant && isUuid(tenant[2]) && isUuid(tenant[3])) {
+    return { kind: tenant[1] === 'tenants' ? 'tenant' : 'customer', tenantId: tenant[2], backupId: tenant[3], sidecar: tenant[4] === SIDECAR_EXTENSION };
   }
   const disaster = DISASTER_KEY.exec(key);
   if (disaster && isUuid(disaster[1])) {

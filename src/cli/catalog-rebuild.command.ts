@@ -3,8 +3,8 @@ import type { ProviderName } from '../../libs/storage/storage.port';
 import { migrateCatalog } from '../database/migrate';
 import { mikroOrmOptions } from '../database/mikro-orm.options';
 import { redactUrl } from '../logging';
-import { adaptersFromConfig } from '../modules/storage/storage-settings';
-import { rebuildCatalog } from '../modules/disaster-recovery/catalog-rebuild';
+import { adaptersFromConfig } from '../modules/storage';
+import { rebuildCatalog } from '../modules/backups';
 import { disasterCliConfig } from './disaster-cli-config';
 
 /**

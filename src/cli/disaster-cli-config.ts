@@ -1,7 +1,7 @@
 import { StoragePort } from '../../libs/storage';
 import type { ProviderName } from '../../libs/storage/storage.port';
 import { AppConfig, ConfigError, loadConfig } from '../config';
-import { adaptersFromConfig } from '../modules/storage/storage-settings';
+import { adaptersFromConfig } from '../modules/storage';
 
 /**
  * Configuration for the commands of the day TenantVault is gone (catalog rebuild, dr list, dr restore): they need

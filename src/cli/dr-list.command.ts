@@ -1,14 +1,12 @@
 import { MikroORM } from '@mikro-orm/postgresql';
 import { Client } from 'pg';
+import { redactSecrets } from '../../libs/pg-tools';
 import { StoragePort } from '../../libs/storage';
 import type { ProviderName } from '../../libs/storage/storage.port';
 import { AppConfig } from '../config';
 import { mikroOrmOptions } from '../database/mikro-orm.options';
 import { redactUrl } from '../logging';
-import { BackupRecord } from '../modules/backups/backup.entity';
-import { BackupStatus, BackupType, LocationStatus } from '../modules/backups/backup.types';
-import { redactSecrets } from '../modules/disaster-recovery/postgres-tools';
-import { disasterBackupsAt } from '../modules/disaster-recovery/sidecar-scan';
+import { BackupRecord, BackupStatus, BackupType, disasterBackupsAt, LocationStatus } from '../modules/backups';
 import { disasterCliAdapter, disasterCliConfig } from './disaster-cli-config';
 import { formatBytes } from './transfer-progress';
 
@@ -22,18 +20,28 @@ export interface DisasterListing {
   providers: string[];
 }
 
-/** `dr list [--provider NAME] [--json]`: completed disaster backups, newest first, from the catalog if it answers, else from the bucket's sidecars. */
+/**
+ * `dr list [--provider NAME] [--json]`: completed disaster backups, newest first. With --provider, what that
+ * provider's bucket holds, read from its sidecars (the catalog may be gone or out of date on the day this is run);
+ * without, the catalog if it answers, else the primary provider's sidecars. The first line (stderr) says which.
+ */
 export async function drListCommand(options: { provider?: ProviderName; json?: boolean }): Promise<void> {
   const config = disasterCliConfig(options.provider);
   let backups: DisasterListing[];
   let source: string;
-  try {
-    backups = await listFromCatalog(config, options.provider);
-    source = `catalog ${redactUrl(config.databaseUrl)}`;
-  } catch (error) {
+  if (options.provider) {
     const adapter = disasterCliAdapter(config);
     backups = await listFromBucket(adapter);
-    source = `the sidecars at ${adapter.name} (no catalog: ${redactSecrets((error as Error).message, [config.databaseUrl])})`;
+    source = `the sidecars in the ${adapter.name} bucket`;
+  } else {
+    try {
+      backups = await listFromCatalog(config);
+      source = `the catalog at ${redactUrl(config.databaseUrl)}`;
+    } catch (error) {
+      const adapter = disasterCliAdapter(config);
+      backups = await listFromBucket(adapter);
+      source = `the sidecars in the ${adapter.name} bucket (no catalog: ${redactSecrets((error as Error).message, [])})`;
+    }
   }
   console.error(`disaster backups from ${source}, newest first`);
   if (options.json) {
@@ -45,8 +53,9 @@ export async function drListCommand(options: { provider?: ProviderName; json?: b
 }
 
 /** Throws when DATABASE_URL cannot be reached or holds no catalog. */
-async function listFromCatalog(config: AppConfig, provider?: ProviderName): Promise<DisasterListing[]> {
+async function listFromCatalog(config: AppConfig): Promise<DisasterListing[]> {
   const probe = new Client({ connectionString: config.databaseUrl, connectionTimeoutMillis: 5_000 });
+  probe.on('error', () => undefined);
   try {
     await probe.connect();
     const { rows } = await probe.query<{ ok: boolean }>(`select to_regclass('backup_records') is not null as ok`);
@@ -59,7 +68,7 @@ async function listFromCatalog(config: AppConfig, provider?: ProviderName): Prom
     const records = await orm.em.fork().find(BackupRecord, { type: BackupType.DISASTER, status: BackupStatus.COMPLETED }, { populate: ['locations'], orderBy: { createdAt: 'desc', id: 'desc' } });
     return records
       .map((r) => ({ record: r, providers: r.locations.getItems().filter((l) => l.status === LocationStatus.STORED).map((l) => l.provider) }))
-      .filter(({ providers }) => providers.length > 0 && (!provider || providers.includes(provider)))
+      .filter(({ providers }) => providers.length > 0)
       .map(({ record: r, providers }) => ({ backupId: r.id, createdAt: r.createdAt.toISOString(), storedBytes: r.storedBytes ?? 0, sha256: r.sha256 ?? '', keyId: r.keyId ?? '', providers }));
   } finally {
     await orm.close(true);

@@ -1,9 +1,8 @@
 import { KeyRing } from '../../libs/crypto';
+import { describePg, parsePgUrl, PgConnection, PostgresToolError, redactSecrets } from '../../libs/pg-tools';
 import type { ProviderName } from '../../libs/storage/storage.port';
-import { redactUrl } from '../logging';
-import { extractDisasterConfig, restoreDisasterObject } from '../modules/disaster-recovery/disaster-restore-pipeline';
-import { redactSecrets } from '../modules/disaster-recovery/postgres-tools';
-import { disasterBackupsAt } from '../modules/disaster-recovery/sidecar-scan';
+import { disasterBackupsAt } from '../modules/backups';
+import { extractDisasterConfig, restoreDisasterObject } from '../modules/disaster-recovery';
 import { disasterCliAdapter, disasterCliConfig } from './disaster-cli-config';
 import { formatBytes, transferProgress } from './transfer-progress';
 
@@ -25,7 +24,7 @@ export interface DrRestoreOptions {
 export async function drRestoreCommand(options: DrRestoreOptions): Promise<void> {
   if (Boolean(options.latest) === Boolean(options.backup)) throw new Error('give exactly one of --latest or --backup ID');
   if (!options.target && !options.extractConfig) throw new Error('give --target URL (restore the database) and/or --extract-config DIR (write the configuration files)');
-  if (options.target && !isPostgresUrl(options.target)) throw new Error('--target must be a postgresql://user:password@host:port/database URL of an existing database');
+  const target = options.target ? targetOf(options.target) : undefined;
   const config = disasterCliConfig(options.provider);
   const adapter = disasterCliAdapter(config);
   const ring = KeyRing.fromBase64(config.encryption.activeKey, config.encryption.retiredKeys);
@@ -35,7 +34,7 @@ export async function drRestoreCommand(options: DrRestoreOptions): Promise<void>
   if (!backup) throw new Error(options.latest ? `no disaster backup found at ${adapter.name}` : `disaster backup ${options.backup} not found at ${adapter.name}`);
   console.error(`disaster backup ${backup.backupId} of ${backup.createdAt} at ${adapter.name} (${formatBytes(backup.storedBytes)})`);
 
-  if (!options.target) {
+  if (!target) {
     const written = await extractDisasterConfig(await adapter.get(backup.key), ring, options.extractConfig!);
     console.log(`configuration bundle written:\n${written.map((f) => `  ${f}`).join('\n')}`);
     return;
@@ -48,7 +47,7 @@ export async function drRestoreCommand(options: DrRestoreOptions): Promise<void>
       stored: await adapter.get(backup.key),
       ring,
       expectedSha256: backup.sha256,
-      targetUrl: options.target,
+      target,
       clean: Boolean(options.clean),
       extractConfigTo: options.extractConfig,
       onProgress: progress.update,
@@ -56,22 +55,22 @@ export async function drRestoreCommand(options: DrRestoreOptions): Promise<void>
     progress.stop();
     const { manifest } = outcome;
     console.log(
-      `restored disaster backup ${backup.backupId} into ${redactUrl(options.target)} in ${((Date.now() - started) / 1000).toFixed(1)} s: ` +
+      `restored disaster backup ${backup.backupId} into ${describePg(target)} in ${((Date.now() - started) / 1000).toFixed(1)} s: ` +
         `${formatBytes(outcome.dump.bytes)} dump of ${manifest.source.database} (PostgreSQL ${manifest.source.serverVersion}, pg_dump ${manifest.dump.version}), ` +
         `TenantVault ${manifest.tenantvault.version}${manifest.tenantvault.gitCommit ? ` at commit ${manifest.tenantvault.gitCommit}` : ''}`,
     );
     if (outcome.configWritten.length > 0) console.log(`configuration bundle written:\n${outcome.configWritten.map((f) => `  ${f}`).join('\n')}`);
   } catch (error) {
     progress.stop();
-    throw new Error(redactSecrets((error as Error).message, [options.target]));
+    throw new Error(redactSecrets((error as Error).message, [target.password]));
   }
 }
 
-function isPostgresUrl(value: string): boolean {
+/** The target as explicit fields; only `sslmode` may ride along in the URL (see libs/pg-tools/pg-connection.ts). */
+function targetOf(url: string): PgConnection {
   try {
-    const url = new URL(value);
-    return ['postgres:', 'postgresql:'].includes(url.protocol) && url.hostname !== '' && url.pathname.length > 1;
-  } catch {
-    return false;
+    return parsePgUrl(url);
+  } catch (error) {
+    throw new Error(`--target: ${error instanceof PostgresToolError ? error.message.replace(/^the database URL /, '') : 'is not a URL'}; give postgresql://user:password@host:port/database of an existing, empty database`);
   }
 }

@@ -3,10 +3,7 @@ import { Presets, SingleBar } from 'cli-progress';
 import type { ProviderName } from '../../libs/storage/storage.port';
 import { createBackgroundApp } from '../app.factory';
 import { AppConfig } from '../config';
-import { RestoreResponse } from '../modules/restores/dto/restore.response';
-import { RestoreRunner } from '../modules/restores/restore-runner.service';
-import { RestoreMode, RestoreStatus } from '../modules/restores/restore.types';
-import { RestoresService } from '../modules/restores/restores.service';
+import { RestoreMode, RestoreResponse, RestoreRunner, RestoresService, RestoreStatus } from '../modules/restores';
 
 export interface RestoreCommandOptions {
   tenant: string;

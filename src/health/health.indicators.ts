@@ -1,11 +1,11 @@
-import { InjectQueue } from '@nestjs/bullmq';
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
 import { HealthIndicatorResult, HealthIndicatorService } from '@nestjs/terminus';
-import { Queue } from 'bullmq';
+import IORedis from 'ioredis';
 import type { StoragePort } from '../../libs/storage/storage.port';
-import { QueueName } from '../modules/backups/backups.jobs';
-import { PlatformDatabase } from '../modules/platform/platform-database.service';
-import { STORAGE_ADAPTERS } from '../modules/storage/storage.tokens';
+import { redisConnection } from '../common/redis-connection';
+import { APP_CONFIG, AppConfig } from '../config';
+import { PlatformDatabase } from '../modules/platform';
+import { STORAGE_ADAPTERS } from '../modules/storage';
 
 /** A dependency answering within this time counts as up; a hung one must not hang the probe. */
 const PROBE_TIMEOUT_MS = 3000;
@@ -18,13 +18,19 @@ function withTimeout<T>(promise: Promise<T>): Promise<T> {
 }
 
 @Injectable()
-export class DependencyIndicators {
+export class DependencyIndicators implements OnModuleDestroy {
+  /** Its own connection, failing fast: a probe must report Redis down, not wait in the queues' reconnect loop. */
+  private readonly redisProbe: IORedis;
+
   constructor(
+    @Inject(APP_CONFIG) config: AppConfig,
     private readonly health: HealthIndicatorService,
-    @InjectQueue(QueueName.BACKUPS) private readonly queue: Queue,
     @Inject(STORAGE_ADAPTERS) private readonly adapters: StoragePort[],
     private readonly platform: PlatformDatabase,
-  ) {}
+  ) {
+    this.redisProbe = new IORedis({ ...redisConnection(config.redisUrl), lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, connectTimeout: PROBE_TIMEOUT_MS, retryStrategy: () => null });
+    this.redisProbe.on('error', () => undefined); // reported by the probe itself
+  }
 
   private async probe(key: string, check: () => Promise<unknown>): Promise<HealthIndicatorResult> {
     const session = this.health.check(key);
@@ -37,7 +43,13 @@ export class DependencyIndicators {
   }
 
   redis(): Promise<HealthIndicatorResult> {
-    return this.probe('redis', async () => ((await this.queue.client) as unknown as { ping(): Promise<string> }).ping());
+    return this.probe('redis', async () => {
+      if (this.redisProbe.status !== 'ready') {
+        this.redisProbe.disconnect();
+        await this.redisProbe.connect();
+      }
+      await this.redisProbe.ping();
+    });
   }
 
   platformDatabase(): Promise<HealthIndicatorResult> {
@@ -46,5 +58,9 @@ export class DependencyIndicators {
 
   storage(): (() => Promise<HealthIndicatorResult>)[] {
     return this.adapters.map((adapter) => () => this.probe(`storage_${adapter.name}`, () => adapter.ping()));
+  }
+
+  onModuleDestroy(): void {
+    this.redisProbe.disconnect();
   }
 }

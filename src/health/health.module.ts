@@ -1,12 +1,10 @@
-import { BullModule } from '@nestjs/bullmq';
 import { Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
-import { QueueName } from '../modules/backups/backups.jobs';
 import { HealthController } from './health.controller';
 import { DependencyIndicators } from './health.indicators';
 
 @Module({
-  imports: [TerminusModule.forRoot({ logger: false }), BullModule.registerQueue({ name: QueueName.BACKUPS })],
+  imports: [TerminusModule.forRoot({ logger: false })],
   controllers: [HealthController],
   providers: [DependencyIndicators],
 })

@@ -12,7 +12,7 @@ import { sequenceValues, tableContentHashes } from '../support/table-hashes';
 import { startTestEnvironment, TEST_ENCRYPTION_KEY, TestEnvironment } from '../support/test-app';
 import { createTestDatabase, databaseUrl, TestDatabase, withAdminClient } from '../support/test-database';
 import { waitFor } from '../support/wait-for';
-import { DisasterBackupsService } from '../../src/modules/disaster-recovery/disaster-backups.service';
+import { DisasterBackupsService } from '../../src/modules/disaster-recovery';
 
 const GIT_COMMIT = 'a'.repeat(40);
 const TARGET_PASSWORD = 'target-secret-pw';
@@ -273,15 +273,19 @@ describe('disaster recovery (real PostgreSQL, pg_dump/pg_restore, Redis, local d
         }
       });
 
-      it('dr list --provider b2 shows the disaster backups newest first, from the catalog or else from the bucket', async () => {
+      it('dr list --provider b2 reads the b2 bucket even when a catalog answers; without --provider, the catalog, else the primary bucket', async () => {
         const expected = (await http().get('/api/super-admin/backups/disaster').set(admin()).expect(200)).body.items.filter((b: BackupBody) => b.status === 'COMPLETED').map((b: BackupBody) => b.id);
-        const fromCatalog = await runCli(['dr', 'list', '--provider', 'b2', '--json'], cliEnv());
-        expect(fromCatalog.stderr).toContain('from catalog');
+        const fromBucket = await runCli(['dr', 'list', '--provider', 'b2', '--json'], cliEnv());
+        expect(fromBucket.stderr).toContain('from the sidecars in the b2 bucket');
+        expect(JSON.parse(fromBucket.stdout).map((b: { backupId: string }) => b.backupId)).toEqual(expected);
+
+        const fromCatalog = await runCli(['dr', 'list', '--json'], { ...cliEnv(), STORAGE_PROVIDERS: 'b2' });
+        expect(fromCatalog.stderr).toContain('from the catalog at');
         expect(JSON.parse(fromCatalog.stdout).map((b: { backupId: string }) => b.backupId)).toEqual(expected);
 
-        const fromBucket = await runCli(['dr', 'list', '--provider', 'b2'], { ...cliEnv(), DATABASE_URL: databaseUrl('tv_test_dr_catalog_gone') });
-        expect(fromBucket.stderr).toContain('from the sidecars at b2');
-        expect(fromBucket.stdout.trim().split('\n').map((line) => line.split(/\s+/)[0])).toEqual(expected);
+        const catalogGone = await runCli(['dr', 'list'], { ...cliEnv(), STORAGE_PROVIDERS: 'b2', DATABASE_URL: databaseUrl('tv_test_dr_catalog_gone') });
+        expect(catalogGone.stderr).toContain('from the sidecars in the b2 bucket (no catalog');
+        expect(catalogGone.stdout.trim().split('\n').map((line) => line.split(/\s+/)[0])).toEqual(expected);
       });
 
       it('dr restore --latest brings the platform back into a new database and writes the configuration bundle byte for byte', async () => {

@@ -11,9 +11,7 @@ import { TableHash, tableContentHashes } from '../support/table-hashes';
 import { startTestEnvironment, TEST_ENCRYPTION_KEY, TestEnvironment } from '../support/test-app';
 import { waitFor } from '../support/wait-for';
 import { DomainEvent, DomainEvents } from '../../src/common/domain-events';
-import { RestoreRunner } from '../../src/modules/restores/restore-runner.service';
-import { RestoreMode } from '../../src/modules/restores/restore.types';
-import { RestoresService } from '../../src/modules/restores/restores.service';
+import { RestoreMode, RestoreRunner, RestoresService } from '../../src/modules/restores';
 
 const A = DEMO_TENANTS.A.id;
 const B = DEMO_TENANTS.B.id;
@@ -174,8 +172,8 @@ describe('tenant restores over HTTP (real PostgreSQL, Redis, local disk and an S
     env = await startTestEnvironment({ s3: true });
     platform = new Client({ connectionString: env.platform.url });
     await platform.connect();
-    env.app.get(DomainEvents).on('RESTORE_FAILURE', (e) => void events.push(e));
-    env.app.get(DomainEvents).on('INTEGRITY_FAILURE', (e) => void events.push(e));
+    env.app.get(DomainEvents).on('restore.failed', (e) => void events.push(e));
+    env.app.get(DomainEvents).on('integrity.failure', (e) => void events.push(e));
   });
 
   afterAll(async () => {
@@ -234,8 +232,8 @@ describe('tenant restores over HTTP (real PostgreSQL, Redis, local disk and an S
       expect(failed.errorMessage).toMatch(/local: integrity check failed/);
       expect(failed.preRestoreBackupId).toBeNull();
       expect(await hashes(A)).toEqual(before);
-      expect(events).toContainEqual({ type: 'RESTORE_FAILURE', restoreId: failed.id, tenantId: A, reason: failed.errorMessage });
-      expect(events).toContainEqual(expect.objectContaining({ type: 'INTEGRITY_FAILURE', backupId: backup.id, provider: 'local' }));
+      expect(events).toContainEqual({ type: 'restore.failed', restoreId: failed.id, tenantId: A, backupId: backup.id, reason: failed.errorMessage, initiatedBy: 'test-admin' });
+      expect(events).toContainEqual(expect.objectContaining({ type: 'integrity.failure', backupId: backup.id, backupType: 'TENANT', provider: 'local' }));
     });
 
     it('the validate route reports the bad copy and picks the intact one, changing nothing', async () => {
@@ -297,7 +295,7 @@ describe('tenant restores over HTTP (real PostgreSQL, Redis, local disk and an S
     expect(await hashes(A)).toEqual(expected.A);
     expect(await hashes(B)).toEqual(expected.B);
     expect(await hashes(C)).toEqual(cBefore);
-    expect(events).toContainEqual({ type: 'RESTORE_FAILURE', restoreId: result.id, tenantId: C, reason: failed.errorMessage });
+    expect(events).toContainEqual(expect.objectContaining({ type: 'restore.failed', restoreId: result.id, tenantId: C, reason: failed.errorMessage }));
   });
 
   it('MULTIPLE reports a tenant locked by another operation as failed and restores the others', async () => {

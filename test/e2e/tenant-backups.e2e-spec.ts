@@ -6,7 +6,7 @@ import { Client } from 'pg';
 import request from 'supertest';
 import { Readable } from 'node:stream';
 import { randomBytes } from 'node:crypto';
-import { BackupsService } from '../../src/modules/backups/backups.service';
+import { BackupsService } from '../../src/modules/backups';
 import { S3CompatibleAdapter } from '../../libs/storage';
 import { extractTar, runCli } from '../support/backup-files';
 import { DEMO_TENANTS } from '../../libs/demo-platform';

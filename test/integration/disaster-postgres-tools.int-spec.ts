@@ -2,8 +2,7 @@ import { Readable } from 'node:stream';
 import { Client } from 'pg';
 import { sequenceValues, tableContentHashes } from '../support/table-hashes';
 import { createTestDatabase, databaseUrl, TestDatabase } from '../support/test-database';
-import { inspectSource, inspectTarget } from '../../src/modules/disaster-recovery/postgres-inspection';
-import { locatePgTool, PgTool, pgDumpStream, runPgRestore } from '../../src/modules/disaster-recovery/postgres-tools';
+import { inspectSource, inspectTarget, locatePgTool, parsePgUrl, PgTool, pgDumpStream, runPgRestore } from '../../libs/pg-tools';
 
 /** pg_dump and pg_restore as the disaster backup drives them: streamed, failing loudly, never echoing a password. */
 describe('pg_dump / pg_restore streams (real PostgreSQL)', () => {
@@ -25,7 +24,7 @@ describe('pg_dump / pg_restore streams (real PostgreSQL)', () => {
   beforeAll(async () => {
     source = await createTestDatabase('platform', 'pgtools');
     target = await createTestDatabase(undefined, 'pgtools');
-    pgDump = await locatePgTool('pg_dump', (await inspectSource(source.url)).serverMajor);
+    pgDump = await locatePgTool('pg_dump', (await inspectSource(parsePgUrl(source.url))).serverMajor);
     pgRestore = await locatePgTool('pg_restore', pgDump.major);
   });
 
@@ -35,25 +34,25 @@ describe('pg_dump / pg_restore streams (real PostgreSQL)', () => {
   });
 
   it('streams a dump straight into pg_restore: the copy equals the source', async () => {
-    expect(await inspectTarget(target.url)).toMatchObject({ userObjects: 0 });
-    expect((await inspectTarget(source.url)).userObjects).toBeGreaterThan(10);
-    await runPgRestore(pgRestore, target.url, pgDumpStream(pgDump, source.url), { clean: false });
+    expect(await inspectTarget(parsePgUrl(target.url))).toMatchObject({ userObjects: 0 });
+    expect((await inspectTarget(parsePgUrl(source.url))).userObjects).toBeGreaterThan(10);
+    await runPgRestore(pgRestore, parsePgUrl(target.url), pgDumpStream(pgDump, parsePgUrl(source.url)), { clean: false });
     expect(await fingerprint(target.url)).toEqual(await fingerprint(source.url));
   });
 
   it('errors the stream when pg_dump exits non-zero, with its reason and without the password', async () => {
     const url = databaseUrl('tv_test_pgtools_missing').replace('postgres@', 'postgres:pw-that-must-not-leak@');
     const consume = async () => {
-      for await (const _ of pgDumpStream(pgDump, url));
+      for await (const _ of pgDumpStream(pgDump, parsePgUrl(url)));
     };
     const error = await consume().catch((e: Error) => e);
-    expect(error).toMatchObject({ code: 'DISASTER.PG_TOOL_FAILED', message: expect.stringMatching(/^pg_dump exited with code 1: .*database "tv_test_pgtools_missing" does not exist/) });
+    expect(error).toMatchObject({ code: 'PG.TOOL_FAILED', message: expect.stringMatching(/^pg_dump exited with code 1: .*database "tv_test_pgtools_missing" does not exist/) });
     expect((error as Error).message).not.toContain('pw-that-must-not-leak');
   });
 
   it('fails with pg_restore’s reason on input that is not a dump, and with the input’s error when the download fails', async () => {
-    await expect(runPgRestore(pgRestore, target.url, Readable.from([Buffer.from('not a dump at all')]), { clean: true })).rejects.toMatchObject({
-      code: 'DISASTER.PG_TOOL_FAILED',
+    await expect(runPgRestore(pgRestore, parsePgUrl(target.url), Readable.from([Buffer.from('not a dump at all')]), { clean: true })).rejects.toMatchObject({
+      code: 'PG.TOOL_FAILED',
       message: expect.stringMatching(/pg_restore exited with code 1: .*(valid archive|not a valid)/),
     });
     const failure = new Error('download interrupted');
@@ -63,12 +62,12 @@ describe('pg_dump / pg_restore streams (real PostgreSQL)', () => {
         throw failure;
       })(),
     );
-    await expect(runPgRestore(pgRestore, target.url, broken, { clean: true })).rejects.toBe(failure);
+    await expect(runPgRestore(pgRestore, parsePgUrl(target.url), broken, { clean: true })).rejects.toBe(failure);
   });
 
   it('names the database it cannot reach, redacted', async () => {
-    await expect(inspectTarget(databaseUrl('tv_test_pgtools_missing').replace('postgres@', 'postgres:pw-that-must-not-leak@'))).rejects.toMatchObject({
-      code: 'DISASTER.DATABASE_UNREACHABLE',
+    await expect(inspectTarget(parsePgUrl(databaseUrl('tv_test_pgtools_missing').replace('postgres@', 'postgres:pw-that-must-not-leak@')))).rejects.toMatchObject({
+      code: 'PG.DATABASE_UNREACHABLE',
       message: expect.stringMatching(/^cannot connect to the target database at postgresql:\/\/postgres:\*\*\*@.*does not exist$/),
     });
   });

@@ -3,10 +3,10 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import IORedis from 'ioredis';
 import { createHttpApp } from '../../src/app.factory';
 import { signToken } from '../../src/common/auth/jwt-tokens';
 import { AppConfig, loadConfig } from '../../src/config';
+import { deleteRedisKeys } from './redis-keys';
 import { createTestDatabase, TestDatabase } from './test-database';
 import { S3TestServer, startS3Server } from './s3-server';
 
@@ -74,16 +74,4 @@ export async function startTestEnvironment(options: { s3?: boolean; env?: Record
       await platform.drop();
     },
   };
-}
-
-async function deleteRedisKeys(url: string, pattern: string): Promise<void> {
-  const redis = new IORedis(url, { lazyConnect: true });
-  await redis.connect();
-  try {
-    for await (const keys of redis.scanStream({ match: pattern, count: 500 })) {
-      if ((keys as string[]).length > 0) await redis.del(...(keys as string[]));
-    }
-  } finally {
-    redis.disconnect();
-  }
 }

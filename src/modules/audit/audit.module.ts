@@ -1,6 +1,7 @@
 import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { Global, Module } from '@nestjs/common';
 import { APP_INTERCEPTOR } from '@nestjs/core';
+import { AuditEventsListener } from './audit-events.listener';
 import { AuditRecord } from './audit-record.entity';
 import { AuditController } from './audit.controller';
 import { AuditService } from './audit.service';
@@ -10,7 +11,7 @@ import { AuditedInterceptor } from './audited.interceptor';
 @Module({
   imports: [MikroOrmModule.forFeature([AuditRecord])],
   controllers: [AuditController],
-  providers: [AuditService, { provide: APP_INTERCEPTOR, useClass: AuditedInterceptor }],
+  providers: [AuditService, AuditEventsListener, { provide: APP_INTERCEPTOR, useClass: AuditedInterceptor }],
   exports: [AuditService],
 })
 export class AuditModule {}

@@ -2,6 +2,7 @@ import { BigIntType, Cascade, Collection, Entity, EntityRepositoryType, Enum, In
 import { randomUUID } from 'node:crypto';
 import type { ProviderName } from '../../../libs/storage/storage.port';
 import { BackupLocation } from './backup-location.entity';
+import type { BackupSidecar } from './backup-sidecar';
 import { BackupRepository } from './backup.repository';
 import { BackupStatus, BackupType, LocationStatus, VerificationStatus } from './backup.types';
 
@@ -12,6 +13,7 @@ export interface BackupResult {
   sha256: string;
   rowCounts: Record<string, number>;
   keyId: string;
+  compression: string;
 }
 
 /** A backup in the catalog (SPEC §3): what was backed up, where its copies are, and how it went. */
@@ -103,6 +105,57 @@ export class BackupRecord {
     return record;
   }
 
+  /**
+   * The record of a backup found in a bucket by its sidecar (catalog rebuild): COMPLETED as the sidecar says, with
+   * the copy at `provider` STORED. The sidecar has been checked against its key and its object by the scan.
+   */
+  static fromSidecar(sidecar: BackupSidecar, provider: ProviderName): BackupRecord {
+    const record = new BackupRecord();
+    const createdAt = new Date(sidecar.createdAt);
+    const completedAt = new Date(sidecar.completedAt);
+    Object.assign(record, {
+      id: sidecar.backupId.toLowerCase(),
+      type: sidecar.type,
+      tenantId: sidecar.tenantId?.toLowerCase() ?? undefined,
+      status: BackupStatus.COMPLETED,
+      progress: 100,
+      rawBytes: sidecar.rawBytes,
+      compressedBytes: sidecar.compressedBytes,
+      storedBytes: sidecar.storedBytes,
+      compressionRatio: sidecar.rawBytes > 0 ? sidecar.compressedBytes / sidecar.rawBytes : 1,
+      sha256: sidecar.sha256,
+      compression: sidecar.compression,
+      keyId: sidecar.encryption.keyId,
+      rowCounts: sidecar.rowCounts ?? undefined,
+      initiatedBy: sidecar.initiatedBy,
+      createdAt,
+      completedAt,
+      durationMs: completedAt.getTime() - createdAt.getTime(),
+      expiresAt: sidecar.expiresAt ? new Date(sidecar.expiresAt) : undefined,
+    });
+    record.addStoredCopy(provider, sidecar.key, sidecar.storedBytes);
+    return record;
+  }
+
+  /** Where every copy lives: one key, the same at each provider. */
+  get objectKey(): string {
+    const first = this.locations.getItems()[0];
+    if (!first) throw new Error(`backup ${this.id} has no location`);
+    return first.key;
+  }
+
+  /** Records (or repairs) the copy at `provider` as stored. */
+  addStoredCopy(provider: ProviderName, key: string, size: number): void {
+    let location = this.location(provider);
+    if (!location) {
+      location = new BackupLocation();
+      Object.assign(location, { backup: this, provider, key });
+      this.locations.add(location);
+    }
+    location.key = key;
+    location.stored(size);
+  }
+
   get isFinished(): boolean {
     return this.status === BackupStatus.COMPLETED || this.status === BackupStatus.FAILED;
   }
@@ -117,7 +170,8 @@ export class BackupRecord {
     for (const location of this.locations) Object.assign(location, { status: LocationStatus.PENDING, size: undefined, error: undefined });
   }
 
-  complete(result: BackupResult, retentionDays: number): void {
+  /** `expiresAt`: when the retention policy would let it go at the earliest, if a date can be known now. */
+  complete(result: BackupResult, expiresAt: Date | undefined): void {
     if (!this.locations.getItems().some((l) => l.status === LocationStatus.STORED)) throw new Error('a backup with no stored copy cannot complete');
     Object.assign(this, result);
     this.compressionRatio = result.rawBytes > 0 ? result.compressedBytes / result.rawBytes : 1;
@@ -125,7 +179,7 @@ export class BackupRecord {
     this.progress = 100;
     this.completedAt = new Date();
     this.durationMs = this.completedAt.getTime() - (this.startedAt ?? this.createdAt).getTime();
-    this.expiresAt = new Date(this.createdAt.getTime() + retentionDays * 86_400_000);
+    this.expiresAt = expiresAt;
   }
 
   /** An attempt failed and the job will run again: back to PENDING, with the reason visible meanwhile. */

@@ -3,20 +3,16 @@ import { ApiAcceptedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nest
 import { CurrentPrincipal, Principal, Roles } from '../../common/auth';
 import { ApiErrors } from '../../common/error-responses';
 import { page, PaginationQuery } from '../../common/pagination';
-import { Audited } from '../audit/audited.interceptor';
-import { BackupVerifier } from './backup-verifier.service';
+import { Audited } from '../audit';
 import { BackupsService } from './backups.service';
-import { BackupIdParams, BulkBackupBody, ProviderQuery, TenantIdParams } from './dto/backup.params';
-import { BackupPage, BackupResponse, BulkBackupResponse, VerifyResponse } from './dto/backup.response';
+import { BackupIdParams, BulkBackupBody, TenantIdParams } from './dto/backup.params';
+import { BackupPage, BackupResponse, BulkBackupResponse } from './dto/backup.response';
 
 @ApiTags('backups')
 @Roles('super_admin')
 @Controller('api/super-admin/backups')
 export class BackupsController {
-  constructor(
-    private readonly backups: BackupsService,
-    private readonly verifier: BackupVerifier,
-  ) {}
+  constructor(private readonly backups: BackupsService) {}
 
   @Post('tenant/:tenantId')
   @HttpCode(HttpStatus.ACCEPTED)
@@ -54,17 +50,5 @@ export class BackupsController {
   @ApiErrors(400, 404)
   async get(@Param() { backupId }: BackupIdParams): Promise<BackupResponse> {
     return BackupResponse.from(await this.backups.get(backupId));
-  }
-
-  @Post(':backupId/verify')
-  @HttpCode(HttpStatus.OK)
-  @Audited('backup.verify', 'backup')
-  @ApiOperation({ summary: 'Download and check a backup at one or all providers', description: 'Checks the sha256 of the stored object, decrypts every chunk and validates the archive. Runs synchronously.' })
-  @ApiOkResponse({ type: VerifyResponse })
-  @ApiErrors(400, 404, 409)
-  async verify(@Param() { backupId }: BackupIdParams, @Query() { provider }: ProviderQuery): Promise<VerifyResponse> {
-    await this.backups.get(backupId);
-    const { record, results } = await this.verifier.verify(backupId, provider);
-    return { backupId, verificationStatus: record.verificationStatus, results };
   }
 }

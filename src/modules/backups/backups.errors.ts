@@ -16,12 +16,19 @@ export class BackupNotCompletedError extends DomainError {
   }
 }
 
-export class UnknownProviderError extends DomainError {
-  readonly code = 'STORAGE.UNKNOWN_PROVIDER';
-  readonly kind = 'invalid';
-  constructor(provider: string, configured: string[]) {
-    super(`provider must be one of the configured providers: ${configured.join(', ')} (got ${provider})`);
+/** One whole-platform backup at a time: a second dump while one runs would only double the load on the platform. */
+export class BackupRunningError extends DomainError {
+  readonly code = 'BACKUP.ALREADY_RUNNING';
+  readonly kind = 'conflict';
+  constructor(type: string, backupId: string | undefined) {
+    super(`${type === 'DISASTER' ? 'Disaster backup' : `${type} backup`} ${backupId ?? ''} is still running; wait for it to finish`.replace('  ', ' '));
   }
+}
+
+/** The PRE_RESTORE snapshot could not be taken: its record is FAILED and nothing of it stays stored. */
+export class SnapshotFailedError extends DomainError {
+  readonly code = 'BACKUP.SNAPSHOT_FAILED';
+  readonly kind = 'internal';
 }
 
 /** Every provider refused the object: nothing was stored, so the backup cannot complete. */

@@ -1,12 +1,13 @@
 import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { BullModule } from '@nestjs/bullmq';
 import { DynamicModule, Module } from '@nestjs/common';
-import { APP_CONFIG, AppConfig } from '../../config';
-import { TenantLocksModule } from '../tenant-locks/tenant-locks.module';
+import { queueRegistration } from '../../common/queue-options';
+import type { RoleParts } from '../../common/role-parts';
+import { TenantLocksModule } from '../tenant-locks';
+import { BackupJobRunner } from './backup-job-runner.service';
 import { BackupLocation } from './backup-location.entity';
-import { BackupAttempts } from './backup-attempts.service';
-import { BackupRunner } from './backup-runner.service';
-import { BackupVerifier } from './backup-verifier.service';
+import { BackupProducers } from './backup-producer';
+import { BackupStore } from './backup-store.service';
 import { BackupRecord } from './backup.entity';
 import { BackupsController } from './backups.controller';
 import { QueueName } from './backups.jobs';
@@ -15,14 +16,13 @@ import { BackupsScheduler } from './backups.scheduler';
 import { BackupsService } from './backups.service';
 import { ReplicationProcessor } from './replication.processor';
 import { ReplicationService } from './replication.service';
+import { TenantBackupProducer } from './tenant-backup.producer';
 
-export interface RoleParts {
-  api: boolean;
-  worker: boolean;
-  scheduler: boolean;
-}
-
-/** Tenant backups. Processors exist only in worker processes and crons only in scheduler processes (APP_ROLE). */
+/**
+ * The backup lifecycle of every type: records, the store step, attempts, replication, sidecars. Processors exist
+ * only in worker processes and crons only in scheduler processes (APP_ROLE). Register it once and pass the same
+ * instance to the contexts that import it (Nest 11 tells dynamic modules apart by reference).
+ */
 @Module({})
 export class BackupsModule {
   static register(parts: RoleParts): DynamicModule {
@@ -30,34 +30,21 @@ export class BackupsModule {
       module: BackupsModule,
       imports: [
         MikroOrmModule.forFeature([BackupRecord, BackupLocation]),
-        BullModule.registerQueueAsync(
-          ...[QueueName.BACKUPS, QueueName.REPLICATION].map((name) => ({
-            name,
-            inject: [APP_CONFIG],
-            useFactory: (config: AppConfig) => ({
-              defaultJobOptions: {
-                attempts: config.queues.jobAttempts,
-                backoff: { type: 'exponential', delay: config.queues.jobBackoffMs },
-                // Finished jobs are kept for a while so that re-adding the same job id stays a no-op.
-                removeOnComplete: { age: 3 * 86_400 },
-                removeOnFail: { age: 14 * 86_400 },
-              },
-            }),
-          })),
-        ),
+        BullModule.registerQueueAsync(queueRegistration(QueueName.BACKUPS), queueRegistration(QueueName.REPLICATION)),
         TenantLocksModule,
       ],
       controllers: parts.api ? [BackupsController] : [],
       providers: [
         BackupsService,
-        BackupRunner,
-        BackupAttempts,
-        BackupVerifier,
+        BackupProducers,
+        BackupStore,
+        BackupJobRunner,
+        TenantBackupProducer,
         ReplicationService,
         ...(parts.worker ? [BackupsProcessor, ReplicationProcessor] : []),
         ...(parts.scheduler ? [BackupsScheduler] : []),
       ],
-      exports: [BackupsService, BackupRunner, BackupAttempts, BackupVerifier],
+      exports: [BackupsService, BackupProducers, BackupJobRunner],
     };
   }
 }

@@ -3,15 +3,21 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import { InjectQueue } from '@nestjs/bullmq';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Queue } from 'bullmq';
-import { tenantBackupKey } from '../../../libs/storage';
+import { customerExportKey, disasterBackupKey, tenantBackupKey } from '../../../libs/storage';
+import type { ProviderName } from '../../../libs/storage/storage.port';
 import { DomainError } from '../../common/domain-error';
+import { DomainEvents } from '../../common/domain-events';
+import { addJob } from '../../common/queueing';
 import { APP_CONFIG, AppConfig } from '../../config';
-import { PlatformDatabase } from '../platform/platform-database.service';
-import { TenantBusyError } from '../tenant-locks/tenant-locks.errors';
-import { TenantLocksService } from '../tenant-locks/tenant-locks.service';
+import { PlatformDatabase } from '../platform';
+import { TenantBusyError, TenantLocksService } from '../tenant-locks';
+import { backupFacts } from './backup-facts';
+import { backupLockKey } from './backup-locks';
+import { BackupProducers, ProgressReporter } from './backup-producer';
+import { BackupStore } from './backup-store.service';
 import { BackupRecord } from './backup.entity';
 import { BackupType } from './backup.types';
-import { BackupNotFoundError } from './backups.errors';
+import { BackupNotFoundError, BackupRunningError, SnapshotFailedError } from './backups.errors';
 import { BackupJob, backupJobId, QueueName, RunBackupPayload } from './backups.jobs';
 
 export interface BulkBackupResult {
@@ -19,7 +25,22 @@ export interface BulkBackupResult {
   skipped: { tenantId: string; reason: string }[];
 }
 
-/** Requests and queries of tenant backups; the work itself runs in BackupsProcessor. */
+/** A backup asked for by another context, which runs it from its own queue. */
+export interface BackupRequest {
+  type: BackupType;
+  tenantId?: string;
+  initiatedBy: string;
+  idempotencyKey?: string;
+  /** Providers to write to; all configured ones by default (customer exports: local only). */
+  providers?: ProviderName[];
+  /** Enqueues the job that will run it; when this fails, the record and its lock are undone. */
+  enqueue(record: BackupRecord): Promise<void>;
+}
+
+/**
+ * The Backups face: requests and queries of backups of every type, and PRE_RESTORE snapshots. The work of a request
+ * runs in a queue job (BackupJobRunner); a snapshot runs inline, under its restore's lock.
+ */
 @Injectable()
 export class BackupsService {
   private readonly logger = new Logger(BackupsService.name);
@@ -29,30 +50,54 @@ export class BackupsService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly platform: PlatformDatabase,
     private readonly locks: TenantLocksService,
+    private readonly producers: BackupProducers,
+    private readonly store: BackupStore,
+    private readonly events: DomainEvents,
     @InjectQueue(QueueName.BACKUPS) private readonly queue: Queue<RunBackupPayload>,
   ) {}
 
   /**
-   * Creates a PENDING record holding the tenant's lock, then enqueues it. A tenant already being backed up or
-   * restored answers TenantBusyError (409).
+   * Creates a PENDING record holding its lock (tenant, or the platform's disaster lock) in one transaction, then
+   * enqueues it. A busy tenant answers TenantBusyError (409), a running disaster backup BackupRunningError (409). If
+   * the enqueue fails, the record and the lock are removed again and the error (QUEUE.UNAVAILABLE, 503) thrown.
    */
+  async request(input: BackupRequest): Promise<BackupRecord> {
+    const record = BackupRecord.create({
+      type: input.type,
+      tenantId: input.tenantId,
+      initiatedBy: input.initiatedBy,
+      idempotencyKey: input.idempotencyKey,
+      providers: input.providers ?? this.config.storage.providers,
+      objectKey: (r) => objectKeyFor(r),
+    });
+    const lockKey = backupLockKey(record.type, record.tenantId);
+    try {
+      await this.em.fork().transactional(async (tx) => {
+        if (lockKey) await this.locks.acquire(tx, lockKey, record.type, record.id);
+        tx.persist(record);
+      });
+    } catch (error) {
+      if (error instanceof TenantBusyError && record.type === BackupType.DISASTER) throw new BackupRunningError(record.type, (await this.locks.holder(lockKey!))?.operationId);
+      throw error;
+    }
+    try {
+      await input.enqueue(record);
+    } catch (error) {
+      await this.undo(record, lockKey);
+      throw error;
+    }
+    return record;
+  }
+
   async requestTenantBackup(tenantId: string, initiatedBy: string, idempotencyKey?: string): Promise<BackupRecord> {
     await this.platform.assertTenantExists(tenantId);
-    const em = this.em.fork();
-    const record = BackupRecord.create({
+    return this.request({
       type: BackupType.TENANT,
       tenantId,
       initiatedBy,
       idempotencyKey,
-      providers: this.config.storage.providers,
-      objectKey: (r) => tenantBackupKey(tenantId, r.id, r.createdAt),
+      enqueue: (record) => addJob(this.queue, BackupJob.RUN, { backupId: record.id }, { jobId: backupJobId(record.id) }),
     });
-    await em.transactional(async (tx) => {
-      await this.locks.acquire(tx, tenantId, 'BACKUP', record.id);
-      tx.persist(record);
-    });
-    await this.enqueue(em, record);
-    return record;
   }
 
   /** All active tenants (or the listed ones) now; busy or unknown tenants are reported, not fatal. */
@@ -63,7 +108,7 @@ export class BackupsService {
       try {
         result.accepted.push(await this.requestTenantBackup(tenantId, initiatedBy));
       } catch (error) {
-        if (!(error instanceof DomainError)) throw error;
+        if (!(error instanceof DomainError) || error.kind === 'unavailable') throw error;
         result.skipped.push({ tenantId, reason: error.message });
       }
     }
@@ -98,6 +143,35 @@ export class BackupsService {
     return result;
   }
 
+  /**
+   * Backs the tenant up inline, to every configured provider, while the caller (a restore) holds the tenant's lock.
+   * Resolves with the completed record; on failure its record is FAILED, its objects removed, `backup.failed`
+   * announced, and SnapshotFailedError thrown.
+   */
+  async takePreRestoreSnapshot(tenantId: string, restoreId: string, onProgress: ProgressReporter): Promise<BackupRecord> {
+    const em = this.em.fork();
+    const record = BackupRecord.create({
+      type: BackupType.PRE_RESTORE,
+      tenantId,
+      initiatedBy: `restore:${restoreId}`,
+      providers: this.config.storage.providers,
+      objectKey: (r) => objectKeyFor(r),
+    });
+    record.start();
+    await em.persistAndFlush(record);
+    try {
+      await this.store.store(em, record, await this.producers.for(BackupType.PRE_RESTORE).produce(record, onProgress));
+      return record;
+    } catch (error) {
+      const reason = (error as Error).message;
+      record.fail(reason);
+      await em.flush();
+      await this.store.removeObjects(record);
+      this.events.emit({ type: 'backup.failed', ...backupFacts(record), reason, durationMs: record.durationMs ?? 0 });
+      throw new SnapshotFailedError(reason);
+    }
+  }
+
   async get(backupId: string, types: BackupType[] = [BackupType.TENANT, BackupType.PRE_RESTORE]): Promise<BackupRecord> {
     const record = await this.em.fork().getRepository(BackupRecord).findOneWithLocations(backupId);
     if (!record || !types.includes(record.type)) throw new BackupNotFoundError(backupId);
@@ -105,18 +179,46 @@ export class BackupsService {
   }
 
   listForTenant(tenantId: string, limit: number, offset: number): Promise<[BackupRecord[], number]> {
-    return this.em.fork().getRepository(BackupRecord).findPage({ type: [BackupType.TENANT, BackupType.PRE_RESTORE], tenantId }, limit, offset);
+    return this.list([BackupType.TENANT, BackupType.PRE_RESTORE], limit, offset, tenantId);
   }
 
-  private async enqueue(em: EntityManager, record: BackupRecord): Promise<void> {
+  /** Newest first, with locations. */
+  list(types: BackupType[], limit: number, offset: number, tenantId?: string): Promise<[BackupRecord[], number]> {
+    return this.em.fork().getRepository(BackupRecord).findPage({ type: types, tenantId }, limit, offset);
+  }
+
+  /** Completed TENANT and PRE_RESTORE backups of a tenant with a stored copy (at `provider` when given), newest first. */
+  restorePoints(tenantId: string, provider: ProviderName | undefined, limit: number, offset: number): Promise<[BackupRecord[], number]> {
+    return this.em.fork().getRepository(BackupRecord).findRestorePoints(tenantId, provider, limit, offset);
+  }
+
+  /** Each tenant's newest completed TENANT backup created at or before `at` with a stored copy: tenant id → backup id. */
+  newestTenantBackups(at: Date, provider?: ProviderName): Promise<Map<string, string>> {
+    return this.em.fork().getRepository(BackupRecord).findNewestTenantBackups(at, provider);
+  }
+
+  /** The request did not reach the queue: nothing of it may stay behind to block the tenant or be swept later. */
+  private async undo(record: BackupRecord, lockKey: string | undefined): Promise<void> {
     try {
-      await this.queue.add(BackupJob.RUN, { backupId: record.id }, { jobId: backupJobId(record.id) });
+      const em = this.em.fork();
+      await em.nativeDelete(BackupRecord, { id: record.id });
+      if (lockKey) await this.locks.release(lockKey, record.id);
     } catch (error) {
-      // Without a job nobody would ever finish the record or free the tenant.
-      record.fail(`could not enqueue: ${(error as Error).message}`);
-      await em.flush();
-      await this.locks.release(record.tenantId!, record.id);
-      throw error;
+      // The catalog is failing too: the sweep ends the record later (no job), so it cannot block for long.
+      this.logger.error(`backup ${record.id} could not be undone after a failed enqueue: ${(error as Error).message}`);
     }
+  }
+}
+
+/** The storage key of a record, by type (SPEC §5 layout). */
+function objectKeyFor(record: BackupRecord): string {
+  switch (record.type) {
+    case BackupType.TENANT:
+    case BackupType.PRE_RESTORE:
+      return tenantBackupKey(record.tenantId!, record.id, record.createdAt);
+    case BackupType.DISASTER:
+      return disasterBackupKey(record.id, record.createdAt);
+    case BackupType.CUSTOMER:
+      return customerExportKey(record.tenantId!, record.id, record.createdAt);
   }
 }

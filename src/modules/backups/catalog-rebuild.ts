@@ -1,10 +1,8 @@
 import { EntityManager } from '@mikro-orm/postgresql';
-import { DISASTER_PREFIX, StoragePort, TENANTS_PREFIX } from '../../../libs/storage';
-import { BackupSidecar } from '../backups/backup-sidecar';
-import { BackupLocation } from '../backups/backup-location.entity';
-import { BackupRecord } from '../backups/backup.entity';
-import { BackupStatus, LocationStatus } from '../backups/backup.types';
-import { scanSidecars } from './sidecar-scan';
+import { StoragePort } from '../../../libs/storage';
+import { BackupSidecar, scanSidecars, SIDECAR_PREFIXES } from './backup-sidecar';
+import { BackupRecord } from './backup.entity';
+import { LocationStatus } from './backup.types';
 
 /** Records written per transaction: bounded memory, and an interrupted rebuild keeps what it did. */
 const BATCH = 200;
@@ -33,16 +31,14 @@ export async function rebuildCatalog(em: EntityManager, adapter: StoragePort, on
     const sidecars = batch;
     batch = [];
     await em.transactional(async (tx) => {
-      const known = new Map((await tx.find(BackupRecord, { id: { $in: sidecars.map((s) => s.backupId) } }, { populate: ['locations'] })).map((r) => [r.id, r]));
+      const known = new Map((await tx.find(BackupRecord, { id: { $in: sidecars.map((s) => s.backupId.toLowerCase()) } }, { populate: ['locations'] })).map((r) => [r.id, r]));
       for (const sidecar of sidecars) {
-        const existing = known.get(sidecar.backupId);
+        const existing = known.get(sidecar.backupId.toLowerCase());
         if (!existing) {
-          const record = recordFrom(sidecar);
-          addStoredCopy(record, adapter.name, sidecar);
-          tx.persist(record);
+          tx.persist(BackupRecord.fromSidecar(sidecar, adapter.name));
           report.added++;
         } else if (existing.location(adapter.name)?.status !== LocationStatus.STORED) {
-          addStoredCopy(existing, adapter.name, sidecar);
+          existing.addStoredCopy(adapter.name, sidecar.key, sidecar.storedBytes);
           report.locationsAdded++;
         }
       }
@@ -51,7 +47,7 @@ export async function rebuildCatalog(em: EntityManager, adapter: StoragePort, on
     onBatch?.(report.found);
   };
 
-  for (const prefix of [TENANTS_PREFIX, DISASTER_PREFIX]) {
+  for (const prefix of SIDECAR_PREFIXES) {
     for await (const scanned of scanSidecars(adapter, prefix)) {
       if (!scanned.ok) {
         report.skipped.push({ key: scanned.key, reason: scanned.reason });
@@ -64,39 +60,4 @@ export async function rebuildCatalog(em: EntityManager, adapter: StoragePort, on
   }
   await flush();
   return report;
-}
-
-function recordFrom(s: BackupSidecar): BackupRecord {
-  const createdAt = new Date(s.createdAt);
-  const completedAt = new Date(s.completedAt);
-  return Object.assign(new BackupRecord(), {
-    id: s.backupId.toLowerCase(),
-    type: s.type,
-    tenantId: s.tenantId ?? undefined,
-    status: BackupStatus.COMPLETED,
-    progress: 100,
-    rawBytes: s.rawBytes,
-    compressedBytes: s.compressedBytes,
-    storedBytes: s.storedBytes,
-    compressionRatio: s.rawBytes > 0 ? s.compressedBytes / s.rawBytes : 1,
-    sha256: s.sha256,
-    compression: s.compression,
-    keyId: s.encryption.keyId,
-    rowCounts: s.rowCounts ?? undefined,
-    initiatedBy: s.initiatedBy,
-    createdAt,
-    completedAt,
-    durationMs: completedAt.getTime() - createdAt.getTime(),
-    expiresAt: s.expiresAt ? new Date(s.expiresAt) : undefined,
-  });
-}
-
-function addStoredCopy(record: BackupRecord, provider: BackupLocation['provider'], sidecar: BackupSidecar): void {
-  let location = record.location(provider);
-  if (!location) {
-    location = Object.assign(new BackupLocation(), { backup: record, provider, key: sidecar.key });
-    record.locations.add(location);
-  }
-  location.key = sidecar.key;
-  location.stored(sidecar.storedBytes);
 }

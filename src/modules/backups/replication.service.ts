@@ -1,12 +1,14 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable, Logger } from '@nestjs/common';
 import { UnrecoverableError } from 'bullmq';
-import { pipeline } from 'node:stream/promises';
 import { PassThrough } from 'node:stream';
-import { Sha256Meter } from '../../../libs/archive/stream-meters';
+import { pipeline } from 'node:stream/promises';
+import { Sha256Meter } from '../../../libs/archive';
 import type { ProviderName } from '../../../libs/storage/storage.port';
-import { StorageService } from '../storage/storage.service';
-import { BackupRunner } from './backup-runner.service';
+import { DomainEvents } from '../../common/domain-events';
+import { StorageService } from '../storage';
+import { backupFacts } from './backup-facts';
+import { BackupStore } from './backup-store.service';
 import { BackupRecord } from './backup.entity';
 import { LocationStatus } from './backup.types';
 
@@ -18,7 +20,8 @@ export class ReplicationService {
   constructor(
     private readonly em: EntityManager,
     private readonly storage: StorageService,
-    private readonly runner: BackupRunner,
+    private readonly store: BackupStore,
+    private readonly events: DomainEvents,
   ) {}
 
   async replicate(backupId: string, provider: ProviderName): Promise<'copied' | 'nothing-to-do'> {
@@ -27,8 +30,8 @@ export class ReplicationService {
     const target = record?.location(provider);
     if (!record || !target) throw new UnrecoverableError(`backup ${backupId} has no ${provider} location`);
     if (target.status === LocationStatus.STORED) return 'nothing-to-do';
-    const targetAdapter = this.storage.byName(provider);
-    if (!targetAdapter) throw new UnrecoverableError(`provider ${provider} is no longer configured`);
+    if (!this.storage.names.includes(provider)) throw new UnrecoverableError(`provider ${provider} is no longer configured`);
+    const targetAdapter = this.storage.require(provider);
 
     const sources = record.locations.getItems().filter((l) => l.status === LocationStatus.STORED && l.provider !== provider);
     if (sources.length === 0) throw new UnrecoverableError(`backup ${backupId} has no stored copy to replicate from`);
@@ -36,7 +39,7 @@ export class ReplicationService {
     let lastError: Error | undefined;
     for (const source of sources) {
       try {
-        const body = await this.storage.byName(source.provider)!.get(source.key);
+        const body = await this.storage.require(source.provider).get(source.key);
         const hash = new Sha256Meter();
         const out = new PassThrough();
         const copying = pipeline(body, hash, out);
@@ -50,9 +53,10 @@ export class ReplicationService {
           throw new Error(`copy from ${source.provider} does not match the recorded sha256`);
         }
         target.stored(size);
-        await this.runner.writeSidecars(record, target.key, provider);
+        await this.store.writeSidecars(record, provider);
         await em.flush();
         this.logger.log(`backup ${backupId} replicated from ${source.provider} to ${provider}`);
+        if (record.location(provider)?.status === LocationStatus.STORED) this.events.emit({ type: 'replication.completed', ...backupFacts(record), provider });
         return 'copied';
       } catch (error) {
         lastError = error as Error;
@@ -66,7 +70,15 @@ export class ReplicationService {
   /** Re-enqueues replication for every completed backup that still misses a copy (the periodic sweep). */
   async sweep(): Promise<number> {
     const records = await this.em.fork().getRepository(BackupRecord).findWithMissingCopies();
-    for (const record of records) await this.runner.scheduleReplication(record);
+    for (const record of records) await this.store.scheduleReplication(record);
     return records.length;
+  }
+
+  /** The last attempt failed: the backup stays without a copy at `provider` until an operator acts. */
+  async givenUp(backupId: string, provider: ProviderName, reason: string): Promise<void> {
+    const record = await this.em.fork().findOne(BackupRecord, { id: backupId });
+    if (!record) return;
+    this.logger.error(`replication of backup ${backupId} to ${provider} given up: ${reason}`);
+    this.events.emit({ type: 'replication.given-up', ...backupFacts(record), provider, reason });
   }
 }

@@ -3,10 +3,8 @@ import { ApiAcceptedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nest
 import { CurrentPrincipal, Principal, Roles } from '../../common/auth';
 import { ApiErrors } from '../../common/error-responses';
 import { page, PaginationQuery } from '../../common/pagination';
-import { Audited } from '../audit/audited.interceptor';
-import { BackupVerifier } from '../backups/backup-verifier.service';
-import { BackupIdParams, ProviderQuery } from '../backups/dto/backup.params';
-import { BackupPage, BackupResponse, VerifyResponse } from '../backups/dto/backup.response';
+import { Audited } from '../audit';
+import { BackupIdParams, BackupPage, BackupResponse } from '../backups';
 import { DisasterBackupsService } from './disaster-backups.service';
 
 /** Registered before BackupsModule's controller, whose `GET /backups/:backupId` would otherwise take `/backups/disaster`. */
@@ -14,10 +12,7 @@ import { DisasterBackupsService } from './disaster-backups.service';
 @Roles('super_admin')
 @Controller('api/super-admin/backups/disaster')
 export class DisasterBackupsController {
-  constructor(
-    private readonly disasterBackups: DisasterBackupsService,
-    private readonly verifier: BackupVerifier,
-  ) {}
+  constructor(private readonly disasterBackups: DisasterBackupsService) {}
 
   @Post()
   @HttpCode(HttpStatus.ACCEPTED)
@@ -47,17 +42,5 @@ export class DisasterBackupsController {
   @ApiErrors(400, 404)
   async get(@Param() { backupId }: BackupIdParams): Promise<BackupResponse> {
     return BackupResponse.from(await this.disasterBackups.get(backupId));
-  }
-
-  @Post(':backupId/verify')
-  @HttpCode(HttpStatus.OK)
-  @Audited('disaster-backup.verify', 'backup')
-  @ApiOperation({ summary: 'Download and check a disaster backup at one or all providers', description: 'Checks the sha256 of the stored object, decrypts every chunk and checks the configuration files and the dump against the archive’s manifest and summary. Runs synchronously.' })
-  @ApiOkResponse({ type: VerifyResponse })
-  @ApiErrors(400, 404, 409)
-  async verify(@Param() { backupId }: BackupIdParams, @Query() { provider }: ProviderQuery): Promise<VerifyResponse> {
-    await this.disasterBackups.get(backupId);
-    const { record, results } = await this.verifier.verify(backupId, provider);
-    return { backupId, verificationStatus: record.verificationStatus, results };
   }
 }

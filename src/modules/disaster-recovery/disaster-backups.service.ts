@@ -1,15 +1,10 @@
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
-import { EntityManager } from '@mikro-orm/postgresql';
 import { InjectQueue } from '@nestjs/bullmq';
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { Queue } from 'bullmq';
-import { disasterBackupKey } from '../../../libs/storage';
-import { APP_CONFIG, AppConfig } from '../../config';
-import { BackupRecord } from '../backups/backup.entity';
-import { BackupStatus, BackupType } from '../backups/backup.types';
-import { BackupsService } from '../backups/backups.service';
-import { DisasterBackupRunningError } from './disaster-recovery.errors';
-import { DisasterJob, disasterBackupJobId, DisasterQueue, RunDisasterBackupPayload } from './disaster-recovery.jobs';
+import { addJob } from '../../common/queueing';
+import { BackupRecord, BackupRunningError, BackupsService, BackupType, RunBackupPayload } from '../backups';
+import { DisasterJob, disasterBackupJobId, DisasterQueue } from './disaster-recovery.jobs';
 
 /** Requests and queries of disaster backups; the work itself runs in DisasterBackupsProcessor. */
 @Injectable()
@@ -17,33 +12,18 @@ export class DisasterBackupsService {
   private readonly logger = new Logger(DisasterBackupsService.name);
 
   constructor(
-    private readonly em: EntityManager,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly backups: BackupsService,
-    @InjectQueue(DisasterQueue.BACKUPS) private readonly queue: Queue<RunDisasterBackupPayload>,
+    @InjectQueue(DisasterQueue.BACKUPS) private readonly queue: Queue<RunBackupPayload>,
   ) {}
 
-  /** One at a time: a second whole-database dump while one runs would only double the load on the platform. */
-  async request(initiatedBy: string, idempotencyKey?: string): Promise<BackupRecord> {
-    const em = this.em.fork();
-    const running = await em.findOne(BackupRecord, { type: BackupType.DISASTER, status: { $in: [BackupStatus.PENDING, BackupStatus.IN_PROGRESS] } });
-    if (running) throw new DisasterBackupRunningError(running.id);
-    const record = BackupRecord.create({
+  /** One at a time, across replicas (the platform's disaster lock): 409 while one is pending or running. */
+  request(initiatedBy: string, idempotencyKey?: string): Promise<BackupRecord> {
+    return this.backups.request({
       type: BackupType.DISASTER,
       initiatedBy,
       idempotencyKey,
-      providers: this.config.storage.providers,
-      objectKey: (r) => disasterBackupKey(r.id, r.createdAt),
+      enqueue: (record) => addJob(this.queue, DisasterJob.RUN_BACKUP, { backupId: record.id }, { jobId: disasterBackupJobId(record.id) }),
     });
-    await em.persistAndFlush(record);
-    try {
-      await this.queue.add(DisasterJob.RUN_BACKUP, { backupId: record.id }, { jobId: disasterBackupJobId(record.id) });
-    } catch (error) {
-      record.fail(`could not enqueue: ${(error as Error).message}`); // nobody would ever finish it otherwise
-      await em.flush();
-      throw error;
-    }
-    return record;
   }
 
   /**
@@ -57,8 +37,8 @@ export class DisasterBackupsService {
       this.logger.log(`nightly disaster backup ${record.id} enqueued (${idempotencyKey})`);
       return record;
     } catch (error) {
-      if (error instanceof UniqueConstraintViolationException || error instanceof DisasterBackupRunningError) {
-        this.logger.log(`nightly disaster backup for ${idempotencyKey} skipped: ${error instanceof DisasterBackupRunningError ? error.message : 'already scheduled'}`);
+      if (error instanceof UniqueConstraintViolationException || error instanceof BackupRunningError) {
+        this.logger.log(`nightly disaster backup for ${idempotencyKey} skipped: ${error instanceof BackupRunningError ? error.message : 'already scheduled'}`);
         return null;
       }
       throw error;
@@ -70,6 +50,6 @@ export class DisasterBackupsService {
   }
 
   list(limit: number, offset: number): Promise<[BackupRecord[], number]> {
-    return this.em.fork().getRepository(BackupRecord).findPage({ type: BackupType.DISASTER }, limit, offset);
+    return this.backups.list([BackupType.DISASTER], limit, offset);
   }
 }

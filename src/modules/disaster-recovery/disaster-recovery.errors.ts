@@ -1,13 +1,5 @@
 import { DomainError } from '../../common/domain-error';
 
-export class DisasterBackupRunningError extends DomainError {
-  readonly code = 'DISASTER.BACKUP_RUNNING';
-  readonly kind = 'conflict';
-  constructor(backupId: string) {
-    super(`Disaster backup ${backupId} is still running; wait for it to finish`);
-  }
-}
-
 export class DisasterRestoreNotFoundError extends DomainError {
   readonly code = 'DISASTER.RESTORE_NOT_FOUND';
   readonly kind = 'not_found';
@@ -24,7 +16,16 @@ export class TargetNotEmptyError extends DomainError {
   }
 }
 
-/** `target` is already redacted: no password ever reaches a message. */
+/** The target URL is not one a restore may use; `problem` never quotes the URL or its password. */
+export class TargetUrlInvalidError extends DomainError {
+  readonly code = 'DISASTER.TARGET_INVALID';
+  readonly kind = 'invalid';
+  constructor(problem: string) {
+    super(`targetDatabaseUrl: ${problem}`);
+  }
+}
+
+/** `target` is already without credentials: no password ever reaches a message. */
 export class TargetUnreachableError extends DomainError {
   readonly code = 'DISASTER.TARGET_UNREACHABLE';
   readonly kind = 'invalid';
@@ -33,11 +34,12 @@ export class TargetUnreachableError extends DomainError {
   }
 }
 
-export class TargetIsCatalogError extends DomainError {
-  readonly code = 'DISASTER.TARGET_IS_CATALOG';
+/** A disaster restore overwrites a whole database: never TenantVault's own catalog, never the live platform. */
+export class TargetProtectedError extends DomainError {
+  readonly code = 'DISASTER.TARGET_PROTECTED';
   readonly kind = 'invalid';
-  constructor() {
-    super("targetDatabaseUrl points at TenantVault's own catalog database");
+  constructor(what: 'catalog' | 'platform') {
+    super(what === 'catalog' ? "targetDatabaseUrl points at TenantVault's own catalog database" : 'targetDatabaseUrl points at the live platform database (SOURCE_DATABASE_URL); restore into a new, empty database');
   }
 }
 
@@ -54,23 +56,5 @@ export class NoCopyAtProviderError extends DomainError {
   readonly kind = 'conflict';
   constructor(backupId: string, provider: string) {
     super(`Backup ${backupId} has no stored copy at ${provider}`);
-  }
-}
-
-export type PostgresToolErrorCode = 'DISASTER.PG_TOOL_MISSING' | 'DISASTER.PG_TOOL_VERSION' | 'DISASTER.PG_TOOL_FAILED' | 'DISASTER.DATABASE_UNREACHABLE';
-
-/** pg_dump / pg_restore missing, too old or failing, or a database they need unreachable. Messages are redacted. */
-export class PostgresToolError extends Error {
-  constructor(
-    readonly code: PostgresToolErrorCode,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'PostgresToolError';
-  }
-
-  /** Installing or upgrading the tools is an operator's job; a failed run or a connection may succeed later. */
-  get retryable(): boolean {
-    return this.code === 'DISASTER.PG_TOOL_FAILED' || this.code === 'DISASTER.DATABASE_UNREACHABLE';
   }
 }

@@ -1,28 +1,25 @@
 import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { BullModule } from '@nestjs/bullmq';
 import { DynamicModule, Module } from '@nestjs/common';
-import { APP_CONFIG, AppConfig } from '../../config';
-import { BackupLocation } from '../backups/backup-location.entity';
-import { BackupRecord } from '../backups/backup.entity';
-import type { RoleParts } from '../backups/backups.module';
-import { DisasterBackupRunner } from './disaster-backup-runner.service';
+import { queueRegistration } from '../../common/queue-options';
+import type { RoleParts } from '../../common/role-parts';
+import { TenantLocksModule } from '../tenant-locks';
+import { DisasterBackupProducer } from './disaster-backup.producer';
 import { DisasterBackupsController } from './disaster-backups.controller';
 import { DisasterBackupsProcessor } from './disaster-backups.processor';
 import { DisasterBackupsService } from './disaster-backups.service';
 import { DisasterQueue } from './disaster-recovery.jobs';
 import { DisasterRecoveryScheduler } from './disaster-recovery.scheduler';
+import { DisasterRestoreRunner } from './disaster-restore-runner.service';
 import { DisasterRestore } from './disaster-restore.entity';
 import { DisasterRestoresController } from './disaster-restores.controller';
 import { DisasterRestoresProcessor } from './disaster-restores.processor';
 import { DisasterRestoresService } from './disaster-restores.service';
-import { StorageVerificationController } from './storage-verification.controller';
-import { StorageVerificationService } from './storage-verification.service';
-import { VerificationProcessor } from './verification.processor';
 
 /**
- * Whole-platform disaster backups and restores, and verification of all recent backups. Import it before
- * BackupsModule: its routes under /backups/disaster must be matched before /backups/:backupId. `backups` is the very
- * BackupsModule instance the app imports (Nest 11 tells dynamic modules apart by reference).
+ * Whole-platform disaster backups (through the Backups lifecycle, with DisasterBackupProducer) and restores. Import it
+ * before BackupsModule: its routes under /backups/disaster must be matched before /backups/:backupId. `backups` is
+ * the app's one BackupsModule instance (Nest 11 tells dynamic modules apart by reference).
  */
 @Module({})
 export class DisasterRecoveryModule {
@@ -30,33 +27,21 @@ export class DisasterRecoveryModule {
     return {
       module: DisasterRecoveryModule,
       imports: [
-        MikroOrmModule.forFeature([BackupRecord, BackupLocation, DisasterRestore]),
-        BullModule.registerQueueAsync(
-          ...[DisasterQueue.BACKUPS, DisasterQueue.RESTORES, DisasterQueue.VERIFICATION].map((name) => ({
-            name,
-            inject: [APP_CONFIG],
-            useFactory: (config: AppConfig) => ({
-              defaultJobOptions: {
-                attempts: name === DisasterQueue.BACKUPS ? config.queues.jobAttempts : 1,
-                backoff: { type: 'exponential', delay: config.queues.jobBackoffMs },
-                // Finished jobs are kept for a while so that re-adding the same job id stays a no-op.
-                removeOnComplete: { age: 3 * 86_400 },
-                removeOnFail: { age: 14 * 86_400 },
-              },
-            }),
-          })),
-        ),
+        MikroOrmModule.forFeature([DisasterRestore]),
+        BullModule.registerQueueAsync(queueRegistration(DisasterQueue.BACKUPS), queueRegistration(DisasterQueue.RESTORES, () => 1)),
+        TenantLocksModule,
         backups,
       ],
-      controllers: parts.api ? [DisasterBackupsController, DisasterRestoresController, StorageVerificationController] : [],
+      controllers: parts.api ? [DisasterBackupsController, DisasterRestoresController] : [],
       providers: [
-        DisasterBackupRunner,
+        DisasterBackupProducer,
         DisasterBackupsService,
         DisasterRestoresService,
-        StorageVerificationService,
-        ...(parts.worker ? [DisasterBackupsProcessor, DisasterRestoresProcessor, VerificationProcessor] : []),
+        DisasterRestoreRunner,
+        ...(parts.worker ? [DisasterBackupsProcessor, DisasterRestoresProcessor] : []),
         ...(parts.scheduler ? [DisasterRecoveryScheduler] : []),
       ],
+      exports: [DisasterBackupsService, DisasterRestoresService, DisasterRestoreRunner],
     };
   }
 }

@@ -4,9 +4,8 @@ import { writeConfigBundle } from '../../../libs/archive/disaster-config-bundle'
 import { DisasterConfigFile, DisasterManifest, DumpSummary } from '../../../libs/archive/disaster-manifest';
 import { unsealStream } from '../../../libs/archive/sealed-archive';
 import { KeyRing } from '../../../libs/crypto';
+import { inspectTarget, locatePgTool, majorOf, PgConnection, runPgRestore } from '../../../libs/pg-tools';
 import { TargetNotEmptyError } from './disaster-recovery.errors';
-import { inspectTarget } from './postgres-inspection';
-import { locatePgTool, majorOf, runPgRestore } from './postgres-tools';
 
 export interface DisasterRestoreRun {
   /** The stored object, as downloaded. */
@@ -14,7 +13,7 @@ export interface DisasterRestoreRun {
   ring: KeyRing;
   /** sha256 of the stored object according to the catalog or sidecar. */
   expectedSha256: string;
-  targetUrl: string;
+  target: PgConnection;
   /** Drop what the dump contains before recreating it; without it a non-empty target is refused. */
   clean: boolean;
   /** Also write the configuration bundle to this directory. */
@@ -37,7 +36,7 @@ export interface DisasterRestoreOutcome {
  */
 export async function restoreDisasterObject(run: DisasterRestoreRun): Promise<DisasterRestoreOutcome> {
   if (!run.clean) {
-    const target = await inspectTarget(run.targetUrl);
+    const target = await inspectTarget(run.target);
     if (target.userObjects > 0) throw new TargetNotEmptyError(target.database, target.userObjects);
   }
   // pipeline (not pipe) so that a failed download fails the restore instead of stalling it.
@@ -56,7 +55,7 @@ export async function restoreDisasterObject(run: DisasterRestoreRun): Promise<Di
       config.push(entry);
     } else if (entry.kind === 'dump') {
       if (run.extractConfigTo) configWritten = await writeConfigBundle(run.extractConfigTo, manifest!, config);
-      await runPgRestore(pgRestore!, run.targetUrl, entry.data, { clean: run.clean });
+      await runPgRestore(pgRestore!, run.target, entry.data, { clean: run.clean });
     } else {
       const sha256 = plain.storedSha256();
       if (sha256 !== run.expectedSha256) throw new Error(`the restored object's sha256 is ${sha256}, the catalog says ${run.expectedSha256}`);

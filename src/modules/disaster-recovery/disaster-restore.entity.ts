@@ -37,6 +37,10 @@ export class DisasterRestore {
   @Property({ type: 'boolean' })
   cleanTarget = false;
 
+  /** The platform lock held on the target while this restore is pending or running. */
+  @Property({ type: 'uuid', nullable: true })
+  lockKey?: string;
+
   @Property({ type: new BigIntType('number'), nullable: true })
   dumpBytes?: number;
 
@@ -58,7 +62,7 @@ export class DisasterRestore {
   @Property({ type: 'integer', nullable: true })
   durationMs?: number;
 
-  static create(input: { backupId: string; provider?: ProviderName; target: string; cleanTarget: boolean; initiatedBy: string }): DisasterRestore {
+  static create(input: { backupId: string; provider?: ProviderName; target: string; cleanTarget: boolean; initiatedBy: string; lockKey: string }): DisasterRestore {
     return Object.assign(new DisasterRestore(), input);
   }
 

@@ -3,7 +3,7 @@ import { ApiAcceptedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nest
 import { CurrentPrincipal, Principal, Roles } from '../../common/auth';
 import { ApiErrors } from '../../common/error-responses';
 import { page, PaginationQuery } from '../../common/pagination';
-import { Audited } from '../audit/audited.interceptor';
+import { Audited } from '../audit';
 import { DisasterRestoresService } from './disaster-restores.service';
 import { DisasterRestoreBody } from './dto/disaster-restore.body';
 import { DisasterRestorePage, DisasterRestoreResponse, RestoreIdParams } from './dto/disaster-restore.response';

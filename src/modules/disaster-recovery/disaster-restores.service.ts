@@ -1,31 +1,29 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { InjectQueue } from '@nestjs/bullmq';
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Queue } from 'bullmq';
 import { KeyRing } from '../../../libs/crypto';
+import { canonicalTarget, describePg, inspectTarget, parsePgUrl, PgConnection, PostgresToolError, sameDatabase } from '../../../libs/pg-tools';
 import type { ProviderName } from '../../../libs/storage/storage.port';
 import { KEY_RING } from '../../common/key-ring.token';
+import { addJob } from '../../common/queueing';
 import { APP_CONFIG, AppConfig } from '../../config';
-import { redactUrl } from '../../logging';
-import { BackupRecord } from '../backups/backup.entity';
-import { BackupStatus, LocationStatus } from '../backups/backup.types';
-import { BackupNotCompletedError, UnknownProviderError } from '../backups/backups.errors';
-import { StorageService } from '../storage/storage.service';
+import { BackupLocation, BackupNotCompletedError, BackupRecord, BackupStatus, LocationStatus } from '../backups';
+import { StorageService } from '../storage';
+import { platformLockKey, TenantBusyError, TenantLocksService } from '../tenant-locks';
 import { DisasterBackupsService } from './disaster-backups.service';
 import {
   DisasterRestoreNotFoundError,
   DisasterRestoreRunningError,
   NoCopyAtProviderError,
-  TargetIsCatalogError,
   TargetNotEmptyError,
+  TargetProtectedError,
   TargetUnreachableError,
+  TargetUrlInvalidError,
 } from './disaster-recovery.errors';
 import { DisasterJob, DisasterQueue, disasterRestoreJobId, RestoreDisasterPayload } from './disaster-recovery.jobs';
-import { DisasterRestore, DisasterRestoreStatus } from './disaster-restore.entity';
-import { restoreDisasterObject } from './disaster-restore-pipeline';
-import { inspectTarget, sameDatabase } from './postgres-inspection';
-import { redactSecrets } from './postgres-tools';
-import { openSecret, sealSecret } from './sealed-secret';
+import { DisasterRestore } from './disaster-restore.entity';
+import { sealConnection } from './sealed-secret';
 
 export interface DisasterRestoreRequest {
   backupId: string;
@@ -34,82 +32,54 @@ export interface DisasterRestoreRequest {
   provider?: ProviderName;
 }
 
-/** Whole-database restores of disaster backups: checked here, run by DisasterRestoresProcessor. */
+/** Whole-database restores of disaster backups: checked and enqueued here, run by DisasterRestoreRunner. */
 @Injectable()
 export class DisasterRestoresService {
+  private readonly logger = new Logger(DisasterRestoresService.name);
+
   constructor(
     private readonly em: EntityManager,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(KEY_RING) private readonly keyRing: KeyRing,
     private readonly storage: StorageService,
     private readonly disasterBackups: DisasterBackupsService,
+    private readonly locks: TenantLocksService,
     @InjectQueue(DisasterQueue.RESTORES) private readonly queue: Queue<RestoreDisasterPayload>,
   ) {}
 
   /**
-   * Everything a client can get wrong is checked before answering: the backup, the provider, whether the target is
-   * reachable, not the catalog, and empty (unless cleanTarget). The restore itself is a job: no retries, since a
-   * half-done pg_restore is not something to run again blindly.
+   * Everything a client can get wrong is checked before answering: the backup, the provider, the target URL (parsed
+   * once into fields; only `sslmode` may be given as a parameter), that it is neither the catalog nor the live
+   * platform, reachable, and empty (unless cleanTarget). The restore itself is a job: no retries, since a half-done
+   * pg_restore is not something to run again blindly. One restore per target at a time, across replicas.
    */
   async request(input: DisasterRestoreRequest, initiatedBy: string): Promise<DisasterRestore> {
     const backup = await this.disasterBackups.get(input.backupId);
     if (backup.status !== BackupStatus.COMPLETED) throw new BackupNotCompletedError(backup.id, backup.status);
     if (input.provider) this.copyAt(backup, input.provider);
     else this.firstCopy(backup);
-    if (sameDatabase(input.targetDatabaseUrl, this.config.databaseUrl)) throw new TargetIsCatalogError();
-    const target = redactUrl(input.targetDatabaseUrl);
-    const info = await inspectTarget(input.targetDatabaseUrl).catch((error: Error) => {
-      throw new TargetUnreachableError(target, error.message.replace(/^cannot connect to the target database at \S+: /, ''));
-    });
-    if (!input.cleanTarget && info.userObjects > 0) throw new TargetNotEmptyError(info.database, info.userObjects);
+    const target = await this.checkTarget(input.targetDatabaseUrl, input.cleanTarget);
 
-    const em = this.em.fork();
-    const running = await em.findOne(DisasterRestore, { target, status: { $in: [DisasterRestoreStatus.PENDING, DisasterRestoreStatus.IN_PROGRESS] } });
-    if (running) throw new DisasterRestoreRunningError(running.id);
-    const restore = DisasterRestore.create({ backupId: backup.id, provider: input.provider, target, cleanTarget: input.cleanTarget, initiatedBy });
-    await em.persistAndFlush(restore);
+    const lockKey = platformLockKey(`disaster-restore:${await canonicalTarget(target)}`);
+    const restore = DisasterRestore.create({ backupId: backup.id, provider: input.provider, target: describePg(target), cleanTarget: input.cleanTarget, initiatedBy, lockKey });
     try {
-      const sealedTarget = await sealSecret(this.keyRing, input.targetDatabaseUrl);
-      // Deleted when done either way: the sealed credentials should not outlive the restore.
-      await this.queue.add(DisasterJob.RESTORE, { restoreId: restore.id, sealedTarget }, { jobId: disasterRestoreJobId(restore.id), attempts: 1, removeOnComplete: true, removeOnFail: true });
+      await this.em.fork().transactional(async (tx) => {
+        await this.locks.acquire(tx, lockKey, 'DISASTER_RESTORE', restore.id);
+        tx.persist(restore);
+      });
     } catch (error) {
-      restore.fail(`could not enqueue: ${(error as Error).message}`);
-      await em.flush();
+      if (error instanceof TenantBusyError) throw new DisasterRestoreRunningError((await this.locks.holder(lockKey))?.operationId ?? 'unknown');
+      throw error;
+    }
+    try {
+      const sealedTarget = await sealConnection(this.keyRing, target);
+      // Deleted when done either way: the sealed credentials should not outlive the restore.
+      await addJob(this.queue, DisasterJob.RESTORE, { restoreId: restore.id, sealedTarget }, { jobId: disasterRestoreJobId(restore.id), attempts: 1, removeOnComplete: true, removeOnFail: true });
+    } catch (error) {
+      await this.undo(restore);
       throw error;
     }
     return restore;
-  }
-
-  /** The worker's part: download, decrypt and pipe into pg_restore, reporting progress on the record. */
-  async execute(em: EntityManager, restore: DisasterRestore, sealedTarget: string, onProgress: (percent: number) => Promise<void>): Promise<void> {
-    const targetUrl = await openSecret(this.keyRing, sealedTarget);
-    try {
-      const backup = await this.disasterBackups.get(restore.backupId);
-      const location = restore.provider ? this.copyAt(backup, restore.provider) : this.firstCopy(backup);
-      restore.start(location.provider);
-      await em.flush();
-
-      const adapter = this.storage.byName(location.provider)!;
-      const head = await adapter.head(location.key);
-      if (head?.size !== backup.storedBytes) throw new Error(`the object at ${location.provider} is ${head ? `${head.size} bytes` : 'missing'}; the catalog says ${backup.storedBytes} bytes`);
-      let reported = 0;
-      const outcome = await restoreDisasterObject({
-        stored: await adapter.get(location.key),
-        ring: this.keyRing,
-        expectedSha256: backup.sha256!,
-        targetUrl,
-        clean: restore.cleanTarget,
-        onProgress: (bytes) => {
-          const percent = Math.min(99, Math.floor((bytes / Math.max(backup.storedBytes ?? 1, 1)) * 100));
-          if (percent > reported) void onProgress((reported = percent)).catch(() => undefined);
-        },
-      });
-      restore.complete(outcome.dump.bytes);
-      await em.flush();
-    } catch (error) {
-      // pg_restore's stderr or a driver message could quote the target URL.
-      throw error instanceof Error ? new Error(redactSecrets(error.message, [targetUrl])) : error;
-    }
   }
 
   async get(restoreId: string): Promise<DisasterRestore> {
@@ -122,19 +92,50 @@ export class DisasterRestoresService {
     return this.em.fork().findAndCount(DisasterRestore, {}, { orderBy: { createdAt: 'desc', id: 'desc' }, limit, offset });
   }
 
-  private copyAt(backup: BackupRecord, provider: ProviderName) {
-    if (!this.storage.byName(provider)) throw new UnknownProviderError(provider, this.storage.providers.map((p) => p.name));
+  /** The stored copy a restore reads: at the provider asked for, else the first in STORAGE_PROVIDERS order. */
+  locationFor(backup: BackupRecord, provider: ProviderName | undefined): BackupLocation {
+    return provider ? this.copyAt(backup, provider) : this.firstCopy(backup);
+  }
+
+  private async checkTarget(url: string, clean: boolean): Promise<PgConnection> {
+    let target: PgConnection;
+    try {
+      target = parsePgUrl(url);
+    } catch (error) {
+      throw new TargetUrlInvalidError(error instanceof PostgresToolError ? error.message.replace(/^the database URL /, '') : 'is not a valid URL');
+    }
+    if (await sameDatabase(target, parsePgUrl(this.config.databaseUrl, 'any'))) throw new TargetProtectedError('catalog');
+    if (await sameDatabase(target, parsePgUrl(this.config.sourceDatabaseUrl, 'any'))) throw new TargetProtectedError('platform');
+    const info = await inspectTarget(target).catch((error: Error) => {
+      throw new TargetUnreachableError(describePg(target), error.message.replace(/^cannot connect to the target database at \S+: /, ''));
+    });
+    if (!clean && info.userObjects > 0) throw new TargetNotEmptyError(info.database, info.userObjects);
+    return target;
+  }
+
+  private copyAt(backup: BackupRecord, provider: ProviderName): BackupLocation {
+    this.storage.require(provider);
     const location = backup.location(provider);
     if (location?.status !== LocationStatus.STORED) throw new NoCopyAtProviderError(backup.id, provider);
     return location;
   }
 
   /** The first stored copy in STORAGE_PROVIDERS order: the primary unless it lacks one. */
-  private firstCopy(backup: BackupRecord) {
-    for (const adapter of this.storage.providers) {
-      const location = backup.location(adapter.name);
+  private firstCopy(backup: BackupRecord): BackupLocation {
+    for (const name of this.storage.names) {
+      const location = backup.location(name);
       if (location?.status === LocationStatus.STORED) return location;
     }
-    throw new NoCopyAtProviderError(backup.id, this.storage.providers.map((p) => p.name).join(' or '));
+    throw new NoCopyAtProviderError(backup.id, this.storage.names.join(' or '));
+  }
+
+  /** The request did not reach the queue: no record may stay behind to hold the target's lock. */
+  private async undo(restore: DisasterRestore): Promise<void> {
+    try {
+      await this.em.fork().nativeDelete(DisasterRestore, { id: restore.id });
+      await this.locks.release(restore.lockKey!, restore.id);
+    } catch (error) {
+      this.logger.error(`disaster restore ${restore.id} could not be undone after a failed enqueue: ${(error as Error).message}`);
+    }
   }
 }

@@ -1,5 +1,4 @@
-import { BackupRecord } from '../backups/backup.entity';
-import { BackupStatus } from '../backups/backup.types';
+import { BackupRecord, BackupStatus } from '../backups';
 import { BackupNotRestorableError, BackupOfAnotherTenantError } from './restores.errors';
 
 /** A backup can be restored into a tenant only if it holds that tenant's rows and it completed. */

@@ -8,21 +8,16 @@ import { ImportProgress, ImportResult, importTenant } from '../../../libs/tenant
 import { DomainEvents } from '../../common/domain-events';
 import { KEY_RING } from '../../common/key-ring.token';
 import { APP_CONFIG, AppConfig } from '../../config';
-import { AuditOutcome } from '../audit/audit-record.entity';
-import { AuditService } from '../audit/audit.service';
-import { BackupRecord } from '../backups/backup.entity';
-import { BackupsService } from '../backups/backups.service';
-import { PlatformDatabase } from '../platform/platform-database.service';
-import { StorageService } from '../storage/storage.service';
-import { TenantBusyError } from '../tenant-locks/tenant-locks.errors';
-import { TenantLocksService } from '../tenant-locks/tenant-locks.service';
-import { PreRestoreSnapshots } from './pre-restore-snapshots.service';
+import { BackupRecord, BackupsService } from '../backups';
+import { PlatformDatabase } from '../platform';
+import { StorageService } from '../storage';
+import { TenantBusyError, TenantLocksService } from '../tenant-locks';
 import { assertRestorableInto } from './restorable-backup';
 import { RestoreItem } from './restore-item.entity';
 import { RestoreOperation } from './restore-operation.entity';
 import { RestoreValidator } from './restore-validator.service';
 import { RestoreItemStatus } from './restore.types';
-import { RestoreAbortedError, RestoreNotFoundError, RestoreValidationError } from './restores.errors';
+import { PreRestoreSnapshotError, RestoreAbortedError, RestoreNotFoundError, RestoreValidationError } from './restores.errors';
 
 /** A tenant's progress: validation up to here, the pre-restore snapshot up to SNAPSHOT_TAKEN, then the import. */
 const VALIDATED = 10;
@@ -54,8 +49,6 @@ export class RestoreRunner {
     private readonly locks: TenantLocksService,
     private readonly backups: BackupsService,
     private readonly validator: RestoreValidator,
-    private readonly snapshots: PreRestoreSnapshots,
-    private readonly audit: AuditService,
     private readonly events: DomainEvents,
   ) {}
 
@@ -104,7 +97,11 @@ export class RestoreRunner {
       item.validated(provider);
       await progress(VALIDATED, operation.skipValidation ? 'validation skipped' : 'validated');
 
-      const snapshot = await this.snapshots.take(em, tenantId, operation.id, (p) => progress(VALIDATED + ((SNAPSHOT_TAKEN - VALIDATED) * p) / 100, 'pre-restore snapshot'));
+      const snapshot = await this.backups
+        .takePreRestoreSnapshot(tenantId, operation.id, (p) => progress(VALIDATED + ((SNAPSHOT_TAKEN - VALIDATED) * p) / 100, 'pre-restore snapshot'))
+        .catch((error: Error) => {
+          throw new PreRestoreSnapshotError(error.message);
+        });
       item.snapshotTaken(snapshot.id);
       await progress(SNAPSHOT_TAKEN, 'pre-restore snapshot taken');
       await em.flush();
@@ -116,7 +113,15 @@ export class RestoreRunner {
       operation.refreshProgress();
       await em.flush();
       await report({ percent: operation.progress, tenantId, phase: 'restored' });
-      await this.auditItem(operation, item, AuditOutcome.SUCCESS, { backupId: item.backupId, preRestoreBackupId: item.preRestoreBackupId, rowsRestored: result.rowsRestored });
+      this.events.emit({
+        type: 'restore.completed',
+        restoreId: operation.id,
+        tenantId,
+        backupId: backup.id,
+        preRestoreBackupId: item.preRestoreBackupId,
+        rowsRestored: Object.values(result.rowsRestored).reduce((sum, n) => sum + n, 0),
+        initiatedBy: operation.initiatedBy,
+      });
     } catch (error) {
       await this.failItem(em, operation, item, (error as Error).message);
     } finally {
@@ -139,7 +144,7 @@ export class RestoreRunner {
 
   /** Streams the copy into the platform database; any error rolls the tenant's single transaction back. */
   private async importCopy(operation: RestoreOperation, item: RestoreItem, backup: BackupRecord, provider: ProviderName, onProgress: (p: ImportProgress) => Promise<void>): Promise<ImportResult> {
-    const stored = await this.storage.byName(provider)!.get(backup.location(provider)!.key);
+    const stored = await this.storage.require(provider).get(backup.location(provider)!.key);
     const plain = unsealStream(stored, this.keyRing, { kind: 'tenant', tenantId: item.tenantId });
     try {
       return await importTenant(this.platform.connectionString, this.config.tenancy, item.tenantId, readArchive(plain.stream), {
@@ -154,7 +159,7 @@ export class RestoreRunner {
       });
     } catch (error) {
       if (error instanceof CryptoError || error instanceof ArchiveError) {
-        this.events.emit({ type: 'INTEGRITY_FAILURE', backupId: backup.id, tenantId: item.tenantId, provider, reason: error.message });
+        this.events.emit({ type: 'integrity.failure', backupId: backup.id, backupType: backup.type, tenantId: item.tenantId, provider, reason: error.message });
         throw new Error(`integrity check failed at ${provider}, the tenant is unchanged: ${error.message}`, { cause: error });
       }
       throw new Error(`import rolled back, the tenant is unchanged: ${(error as Error).message}`, { cause: error });
@@ -178,12 +183,14 @@ export class RestoreRunner {
     item.fail(reason);
     operation.refreshProgress();
     await em.flush();
-    this.events.emit({ type: 'RESTORE_FAILURE', restoreId: operation.id, tenantId: item.tenantId, reason });
-    await this.auditItem(operation, item, AuditOutcome.FAILURE, { backupId: item.backupId, error: reason });
+    this.events.emit({ type: 'restore.failed', restoreId: operation.id, tenantId: item.tenantId, backupId: item.backupId, reason, initiatedBy: operation.initiatedBy });
   }
 
-  /** The catalog failed under us: settle the operation on a fresh unit of work and free its tenants. */
-  private async abort(restoreId: string, reason: string): Promise<void> {
+  /**
+   * Settles an operation that cannot go on (the catalog failed under it, its job died, an operator cancelled it) on a
+   * fresh unit of work: tenants not yet restored fail with `reason`, their locks are freed. Used by the sweep too.
+   */
+  async abort(restoreId: string, reason: string): Promise<void> {
     try {
       const em = this.em.fork();
       const operation = await em.getRepository(RestoreOperation).findOneWithItems(restoreId);
@@ -193,7 +200,7 @@ export class RestoreRunner {
       await em.flush();
       for (const item of open) {
         await this.locks.release(item.tenantId, restoreId);
-        this.events.emit({ type: 'RESTORE_FAILURE', restoreId, tenantId: item.tenantId, reason: item.errorMessage! });
+        this.events.emit({ type: 'restore.failed', restoreId, tenantId: item.tenantId, backupId: item.backupId, reason: item.errorMessage!, initiatedBy: operation.initiatedBy });
       }
     } catch (error) {
       this.logger.error(`restore ${restoreId} could not be settled after "${reason}": ${(error as Error).message}`);
@@ -210,9 +217,5 @@ export class RestoreRunner {
       await em.nativeUpdate(RestoreOperation, { id: operation.id }, { progress: operation.progress });
     }
     await report({ percent: operation.progress, tenantId: item.tenantId, phase });
-  }
-
-  private auditItem(operation: RestoreOperation, item: RestoreItem, outcome: AuditOutcome, detail: Record<string, unknown>): Promise<void> {
-    return this.audit.record({ actor: operation.initiatedBy, actorRole: 'system', action: 'restore.complete', targetType: 'restore', targetId: operation.id, tenantId: item.tenantId, outcome, detail });
   }
 }

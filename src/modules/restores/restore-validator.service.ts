@@ -10,11 +10,9 @@ import { checkSchemaCompatibility, discoverTenantGraph, TenantGraph } from '../.
 import { DomainEvents } from '../../common/domain-events';
 import { KEY_RING } from '../../common/key-ring.token';
 import { APP_CONFIG, AppConfig } from '../../config';
-import { BackupLocation } from '../backups/backup-location.entity';
-import { BackupRecord } from '../backups/backup.entity';
-import { LocationStatus } from '../backups/backup.types';
-import { PlatformDatabase } from '../platform/platform-database.service';
-import { StorageService } from '../storage/storage.service';
+import { BackupLocation, BackupRecord, LocationStatus } from '../backups';
+import { PlatformDatabase } from '../platform';
+import { StorageService } from '../storage';
 
 export interface RestoreValidation {
   valid: boolean;
@@ -61,7 +59,7 @@ export class RestoreValidator {
 
   /** Stored copies at configured providers, in STORAGE_PROVIDERS order (primary first), or only the requested one. */
   copiesToTry(backup: BackupRecord, provider?: ProviderName): BackupLocation[] {
-    const order = this.storage.providers.map((p) => p.name);
+    const order = this.storage.names;
     return backup.locations
       .getItems()
       .filter((l) => l.status === LocationStatus.STORED && order.includes(l.provider) && (!provider || l.provider === provider))
@@ -72,7 +70,7 @@ export class RestoreValidator {
     const name = location.provider;
     let stored: Readable;
     try {
-      stored = await this.storage.byName(name)!.get(location.key);
+      stored = await this.storage.require(name).get(location.key);
     } catch (error) {
       return { ok: false, problem: error instanceof ObjectNotFoundError ? `${name}: the object ${location.key} is missing` : `${name}: could not be read: ${(error as Error).message}` };
     }
@@ -100,7 +98,7 @@ export class RestoreValidator {
   private describeFailure(backup: BackupRecord, provider: ProviderName, error: Error): string {
     if (error instanceof CryptoError && error.code === 'CRYPTO.KEY_NOT_FOUND') return `${provider}: not decryptable: ${error.message}`;
     if (error instanceof CryptoError || error instanceof ArchiveError) {
-      this.events.emit({ type: 'INTEGRITY_FAILURE', backupId: backup.id, tenantId: backup.tenantId, provider, reason: error.message });
+      this.events.emit({ type: 'integrity.failure', backupId: backup.id, backupType: backup.type, tenantId: backup.tenantId, provider, reason: error.message });
       return `${provider}: integrity check failed: ${error.message}`;
     }
     return `${provider}: could not be read: ${error.message}`;

@@ -3,7 +3,7 @@ import { ApiAcceptedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nest
 import { CurrentPrincipal, Principal, Roles } from '../../common/auth';
 import { ApiErrors } from '../../common/error-responses';
 import { page } from '../../common/pagination';
-import { Audited } from '../audit/audited.interceptor';
+import { Audited } from '../audit';
 import { RestoresService } from './restores.service';
 import { RestoreBackupIdParams, RestoreHistoryQuery, RestoreIdParams, RestorePointsQuery, RestoreTenantIdParams, ValidateRestoreQuery } from './dto/restore.params';
 import { AllRestoreBody, MultipleRestoreBody, TenantRestoreBody } from './dto/restore.requests';

@@ -1,9 +1,8 @@
 import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { BullModule } from '@nestjs/bullmq';
 import { DynamicModule, Module } from '@nestjs/common';
-import type { RoleParts } from '../backups/backups.module';
-import { TenantLocksModule } from '../tenant-locks/tenant-locks.module';
-import { PreRestoreSnapshots } from './pre-restore-snapshots.service';
+import type { RoleParts } from '../../common/role-parts';
+import { TenantLocksModule } from '../tenant-locks';
 import { RestoreItem } from './restore-item.entity';
 import { RestoreOperation } from './restore-operation.entity';
 import { RestoreRunner } from './restore-runner.service';
@@ -33,7 +32,7 @@ export class RestoresModule {
         backups,
       ],
       controllers: parts.api ? [RestoresController] : [],
-      providers: [RestoresService, RestoreRunner, RestoreValidator, PreRestoreSnapshots, ...(parts.worker ? [RestoresProcessor] : [])],
+      providers: [RestoresService, RestoreRunner, RestoreValidator, ...(parts.worker ? [RestoresProcessor] : [])],
       exports: [RestoresService, RestoreRunner],
     };
   }

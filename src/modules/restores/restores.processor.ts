@@ -1,18 +1,17 @@
-import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
-import { Logger } from '@nestjs/common';
+import { Processor } from '@nestjs/bullmq';
 import { Job } from 'bullmq';
+import { QueueWorker } from '../../common/queue-worker';
 import { RestoreRunner } from './restore-runner.service';
 import { RestoreStatus } from './restore.types';
 import { RestoreQueueName, RunRestorePayload } from './restores.jobs';
 
 /**
  * Thin BullMQ worker around RestoreRunner. Jobs run once (attempts 1): a restore is not retried blindly after it
- * may have changed a tenant; a job redelivered after a worker crash reports the interrupted tenant instead.
+ * may have changed a tenant; a job redelivered after a worker crash reports the interrupted tenant instead, and one
+ * that BullMQ gives up on as stalled is settled by the sweep.
  */
 @Processor(RestoreQueueName.RESTORES)
-export class RestoresProcessor extends WorkerHost {
-  private readonly logger = new Logger(RestoresProcessor.name);
-
+export class RestoresProcessor extends QueueWorker {
   constructor(private readonly runner: RestoreRunner) {
     super();
   }
@@ -20,10 +19,5 @@ export class RestoresProcessor extends WorkerHost {
   async process(job: Job<RunRestorePayload>): Promise<RestoreStatus> {
     const operation = await this.runner.run(job.data.restoreId, (p) => job.updateProgress(p.percent));
     return operation.status;
-  }
-
-  @OnWorkerEvent('error')
-  onError(error: Error): void {
-    this.logger.error(`restores worker: ${error.message}`);
   }
 }

@@ -1,15 +1,13 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { InjectQueue } from '@nestjs/bullmq';
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { Queue } from 'bullmq';
 import type { ProviderName } from '../../../libs/storage/storage.port';
-import { BackupRecord } from '../backups/backup.entity';
-import { BackupStatus, LocationStatus } from '../backups/backup.types';
-import { UnknownProviderError } from '../backups/backups.errors';
-import { BackupsService } from '../backups/backups.service';
-import { PlatformDatabase } from '../platform/platform-database.service';
-import { StorageService } from '../storage/storage.service';
-import { TenantLocksService } from '../tenant-locks/tenant-locks.service';
+import { addJob } from '../../common/queueing';
+import { BackupRecord, BackupsService, BackupStatus, LocationStatus } from '../backups';
+import { PlatformDatabase } from '../platform';
+import { StorageService } from '../storage';
+import { TenantLocksService } from '../tenant-locks';
 import { assertRestorableInto } from './restorable-backup';
 import { RestoreOperation, RestoreTarget } from './restore-operation.entity';
 import { RestoreValidation, RestoreValidator } from './restore-validator.service';
@@ -23,6 +21,8 @@ import { RestoreJob, restoreJobId, RestoreQueueName, RunRestorePayload } from '.
  */
 @Injectable()
 export class RestoresService {
+  private readonly logger = new Logger(RestoresService.name);
+
   constructor(
     private readonly em: EntityManager,
     private readonly platform: PlatformDatabase,
@@ -71,7 +71,7 @@ export class RestoresService {
     const at = backupDate ?? new Date();
     const tenantIds = await this.platform.activeTenantIds();
     if (tenantIds.length === 0) throw new NoRestoreTargetsError('There are no active tenants to restore');
-    const newest = await this.em.fork().getRepository(BackupRecord).findNewestTenantBackups(at, options.provider);
+    const newest = await this.backups.newestTenantBackups(at, options.provider);
     const targets: RestoreTarget[] = tenantIds.map((tenantId) => {
       const backupId = newest.get(tenantId);
       return backupId ? { tenantId, backupId } : { tenantId, unavailable: `no completed TENANT backup at or before ${at.toISOString()}${options.provider ? ` with a copy at ${options.provider}` : ''}` };
@@ -102,7 +102,7 @@ export class RestoresService {
 
   points(tenantId: string, provider: ProviderName | undefined, limit: number, offset: number): Promise<[BackupRecord[], number]> {
     this.assertProviderConfigured(provider);
-    return this.em.fork().getRepository(BackupRecord).findRestorePoints(tenantId, provider, limit, offset);
+    return this.backups.restorePoints(tenantId, provider, limit, offset);
   }
 
   /** The tenant exists, the backup is its own and completed, and holds a copy at the requested provider. */
@@ -114,7 +114,7 @@ export class RestoresService {
   }
 
   private assertProviderConfigured(provider?: ProviderName): void {
-    if (provider && !this.storage.byName(provider)) throw new UnknownProviderError(provider, this.storage.providers.map((p) => p.name));
+    this.storage.assertConfigured(provider);
   }
 
   private async create(type: RestoreType, targets: RestoreTarget[], options: RestoreOptions & { backupDate?: Date }, initiatedBy: string): Promise<RestoreOperation> {
@@ -126,14 +126,15 @@ export class RestoresService {
 
   private async enqueue(operation: RestoreOperation): Promise<void> {
     try {
-      await this.queue.add(RestoreJob.RUN, { restoreId: operation.id }, { jobId: restoreJobId(operation.id) });
+      await addJob(this.queue, RestoreJob.RUN, { restoreId: operation.id }, { jobId: restoreJobId(operation.id) });
     } catch (error) {
-      // Without a job nobody would ever settle the operation or free its tenant.
-      const em = this.em.fork();
-      const stored = await em.getRepository(RestoreOperation).findOneWithItems(operation.id);
-      stored?.abort(`could not enqueue: ${(error as Error).message}`);
-      await em.flush();
-      for (const item of operation.items) await this.locks.release(item.tenantId, operation.id);
+      // The request did not reach the queue: nothing of it may stay behind to block its tenants.
+      try {
+        await this.em.fork().nativeDelete(RestoreOperation, { id: operation.id });
+        for (const item of operation.items) await this.locks.release(item.tenantId, operation.id);
+      } catch (undoError) {
+        this.logger.error(`restore ${operation.id} could not be undone after a failed enqueue: ${(undoError as Error).message}`);
+      }
       throw error;
     }
   }

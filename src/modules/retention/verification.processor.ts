@@ -1,12 +1,13 @@
-import { Processor, WorkerHost } from '@nestjs/bullmq';
+import { Processor } from '@nestjs/bullmq';
 import { Job } from 'bullmq';
-import { DisasterQueue, VerifyRecentPayload } from './disaster-recovery.jobs';
-import { StorageVerificationService } from './storage-verification.service';
+import { QueueWorker } from '../../common/queue-worker';
+import { RetentionQueue, VerifyRecentPayload } from './retention.jobs';
+import { VerificationService } from './verification.service';
 
 /** The weekly verification of all recent backups, off the scheduler's process. */
-@Processor(DisasterQueue.VERIFICATION)
-export class VerificationProcessor extends WorkerHost {
-  constructor(private readonly verification: StorageVerificationService) {
+@Processor(RetentionQueue.VERIFICATION)
+export class VerificationProcessor extends QueueWorker {
+  constructor(private readonly verification: VerificationService) {
     super();
   }
 

@@ -1,9 +1,7 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable, Logger } from '@nestjs/common';
-import { DomainEvents } from '../../common/domain-events';
-import { BackupVerifier, CopyVerification } from '../backups/backup-verifier.service';
-import { BackupRecord } from '../backups/backup.entity';
-import { BackupStatus, BackupType, VerificationStatus } from '../backups/backup.types';
+import { BackupRecord, BackupStatus, BackupType, VerificationStatus } from '../backups';
+import { BackupVerifier, CopyVerification } from './backup-verifier.service';
 
 /** Backups with copies in buckets: customer exports are local-only downloads, not verified here. */
 const VERIFIED_TYPES = [BackupType.TENANT, BackupType.PRE_RESTORE, BackupType.DISASTER];
@@ -29,13 +27,12 @@ export interface RecentVerification {
 
 /** Verification of every recent backup (tenant, pre-restore and disaster): on request and by the weekly cron. */
 @Injectable()
-export class StorageVerificationService {
-  private readonly logger = new Logger(StorageVerificationService.name);
+export class VerificationService {
+  private readonly logger = new Logger(VerificationService.name);
 
   constructor(
     private readonly em: EntityManager,
     private readonly verifier: BackupVerifier,
-    private readonly events: DomainEvents,
   ) {}
 
   async verifyRecent(days: number): Promise<RecentVerification> {
@@ -73,9 +70,6 @@ export class StorageVerificationService {
     const base = { backupId: record.id, type: record.type, tenantId: record.tenantId };
     try {
       const { record: checked, results } = await this.verifier.verify(record.id);
-      for (const failed of results.filter((r) => !r.ok)) {
-        this.events.emit({ type: 'INTEGRITY_FAILURE', backupId: record.id, tenantId: record.tenantId, provider: failed.provider, reason: failed.error ?? 'verification failed' });
-      }
       return { ...base, verificationStatus: checked.verificationStatus, results };
     } catch (error) {
       return { ...base, verificationStatus: VerificationStatus.FAILED, results: [], error: (error as Error).message };

@@ -2,10 +2,11 @@ import { Controller, Get } from '@nestjs/common';
 import { ApiOkResponse, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { Roles } from '../../common/auth';
 import { ApiErrors } from '../../common/error-responses';
+import { PROVIDER_NAMES } from '../../../libs/storage/storage.port';
 import { StorageService } from './storage.service';
 
 class ProviderStatusResponse {
-  @ApiProperty({ enum: ['local', 'b2', 'r2'] }) provider!: string;
+  @ApiProperty({ enum: PROVIDER_NAMES }) provider!: string;
   @ApiProperty({ description: 'The first configured provider is primary' }) primary!: boolean;
   @ApiProperty() reachable!: boolean;
   @ApiProperty({ nullable: true, type: Number }) objects!: number | null;

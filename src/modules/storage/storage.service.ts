@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { StoragePort } from '../../../libs/storage/storage.port';
+import type { ProviderName, StoragePort } from '../../../libs/storage/storage.port';
 import { estimatedMonthlyCost } from './storage-cost';
+import { UnknownProviderError } from './storage.errors';
 import { STORAGE_ADAPTERS } from './storage.tokens';
 
 export interface ProviderStatus {
@@ -13,6 +14,7 @@ export interface ProviderStatus {
   error?: string;
 }
 
+/** The configured storage providers, primary first: the only way other contexts reach an adapter. */
 @Injectable()
 export class StorageService {
   constructor(@Inject(STORAGE_ADAPTERS) private readonly adapters: StoragePort[]) {}
@@ -21,8 +23,20 @@ export class StorageService {
     return this.adapters;
   }
 
-  byName(name: string): StoragePort | undefined {
-    return this.adapters.find((a) => a.name === name);
+  get names(): ProviderName[] {
+    return this.adapters.map((a) => a.name);
+  }
+
+  /** The adapter of a configured provider; STORAGE.UNKNOWN_PROVIDER (400) for any other name. */
+  require(name: string): StoragePort {
+    const adapter = this.adapters.find((a) => a.name === name);
+    if (!adapter) throw new UnknownProviderError(name, this.names);
+    return adapter;
+  }
+
+  /** Checks that an optional provider asked for by a client is configured. */
+  assertConfigured(name: string | undefined): void {
+    if (name !== undefined) this.require(name);
   }
 
   /** Every provider checked concurrently; one being down does not hide the others. */

@@ -1,10 +1,21 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Inject, Injectable } from '@nestjs/common';
+import { createHash } from 'node:crypto';
 import { APP_CONFIG, AppConfig } from '../../config';
 import { TenantLock } from './tenant-lock.entity';
 import { TenantBusyError } from './tenant-locks.errors';
 
 const HEARTBEAT_MS = 15_000;
+
+/**
+ * The lock key of a platform-wide operation (one disaster backup at a time, one disaster restore per target): a UUID
+ * derived from its name, so it shares the tenant locks' table, heartbeat, takeover and sweep. A random tenant id
+ * cannot collide with it (version nibble 8 is not a valid UUID version).
+ */
+export function platformLockKey(name: string): string {
+  const hex = createHash('sha256').update(`tenantvault:platform-lock:${name}`).digest('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-8${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
 
 /** Per-tenant mutual exclusion of backups and restores, shared by every replica through the catalog. */
 @Injectable()

@@ -1,10 +1,11 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { PROVIDER_NAMES } from '../../../../libs/storage/storage.port';
 import { PageMeta } from '../../../common/pagination';
 import { BackupRecord } from '../backup.entity';
 import { BackupStatus, BackupType, LocationStatus, VerificationStatus } from '../backup.types';
 
 export class BackupLocationResponse {
-  @ApiProperty({ enum: ['local', 'b2', 'r2'] }) provider!: string;
+  @ApiProperty({ enum: PROVIDER_NAMES }) provider!: string;
   @ApiProperty() key!: string;
   @ApiProperty({ enum: LocationStatus }) status!: LocationStatus;
   @ApiPropertyOptional() size?: number;
@@ -77,16 +78,4 @@ export class SkippedTenant {
 export class BulkBackupResponse {
   @ApiProperty({ type: [BackupResponse] }) accepted!: BackupResponse[];
   @ApiProperty({ type: [SkippedTenant], description: 'Tenants not enqueued (busy, unknown) with the reason' }) skipped!: SkippedTenant[];
-}
-
-export class CopyVerificationResponse {
-  @ApiProperty({ enum: ['local', 'b2', 'r2'] }) provider!: string;
-  @ApiProperty() ok!: boolean;
-  @ApiPropertyOptional() error?: string;
-}
-
-export class VerifyResponse {
-  @ApiProperty({ format: 'uuid' }) backupId!: string;
-  @ApiProperty({ enum: VerificationStatus }) verificationStatus!: VerificationStatus;
-  @ApiProperty({ type: [CopyVerificationResponse] }) results!: CopyVerificationResponse[];
 }

@@ -1,4 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { PROVIDER_NAMES } from '../../../../libs/storage/storage.port';
 import { IsUUID } from 'class-validator';
 import { PageMeta } from '../../../common/pagination';
 import { DisasterRestore, DisasterRestoreStatus } from '../disaster-restore.entity';
@@ -6,7 +7,7 @@ import { DisasterRestore, DisasterRestoreStatus } from '../disaster-restore.enti
 export class DisasterRestoreResponse {
   @ApiProperty({ format: 'uuid' }) id!: string;
   @ApiProperty({ format: 'uuid' }) backupId!: string;
-  @ApiPropertyOptional({ enum: ['local', 'b2', 'r2'] }) provider?: string;
+  @ApiPropertyOptional({ enum: PROVIDER_NAMES }) provider?: string;
   @ApiProperty({ enum: DisasterRestoreStatus }) status!: DisasterRestoreStatus;
   @ApiProperty({ minimum: 0, maximum: 100, description: 'Share of the stored object downloaded and restored' }) progress!: number;
   @ApiProperty({ description: 'The target database URL with its password replaced by ***' }) target!: string;

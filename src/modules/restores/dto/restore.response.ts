@@ -1,8 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { PROVIDER_NAMES } from '../../../../libs/storage/storage.port';
 import { PageMeta } from '../../../common/pagination';
-import { BackupRecord } from '../../backups/backup.entity';
-import { BackupType, LocationStatus, VerificationStatus } from '../../backups/backup.types';
+import { BackupRecord, BackupType, LocationStatus, VerificationStatus } from '../../backups';
 import { RestoreItem } from '../restore-item.entity';
 import { RestoreOperation } from '../restore-operation.entity';
 import { RestoreValidation } from '../restore-validator.service';

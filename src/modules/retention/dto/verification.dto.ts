@@ -1,9 +1,21 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, Max, Min } from 'class-validator';
+import { PROVIDER_NAMES } from '../../../../libs/storage/storage.port';
 import { PageMeta, PaginationQuery } from '../../../common/pagination';
-import { BackupType, VerificationStatus } from '../../backups/backup.types';
-import { BackupResponse, CopyVerificationResponse } from '../../backups/dto/backup.response';
+import { BackupResponse, BackupType, VerificationStatus } from '../../backups';
+
+export class CopyVerificationResponse {
+  @ApiProperty({ enum: PROVIDER_NAMES }) provider!: string;
+  @ApiProperty() ok!: boolean;
+  @ApiPropertyOptional() error?: string;
+}
+
+export class VerifyResponse {
+  @ApiProperty({ format: 'uuid' }) backupId!: string;
+  @ApiProperty({ enum: VerificationStatus }) verificationStatus!: VerificationStatus;
+  @ApiProperty({ type: [CopyVerificationResponse] }) results!: CopyVerificationResponse[];
+}
 
 export class VerificationStateQuery extends PaginationQuery {
   @ApiPropertyOptional({ minimum: 1, maximum: 90, default: 7, description: 'Backups completed in the last this many days' })

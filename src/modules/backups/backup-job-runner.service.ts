@@ -1,0 +1,85 @@
+import { EntityManager } from '@mikro-orm/postgresql';
+import { Injectable, Logger } from '@nestjs/common';
+import { Job, UnrecoverableError } from 'bullmq';
+import { DomainEvents } from '../../common/domain-events';
+import { TenantLocksService } from '../tenant-locks';
+import { backupFacts } from './backup-facts';
+import { backupLockKey } from './backup-locks';
+import { BackupProducers, ProgressReporter } from './backup-producer';
+import { BackupStore } from './backup-store.service';
+import { BackupRecord } from './backup.entity';
+import { BackupStatus } from './backup.types';
+import { RunBackupPayload } from './backups.jobs';
+
+/**
+ * One attempt of a backup job, for every type of backup: the type's producer seals the object, the store step keeps
+ * it. On failure, either back to PENDING for BullMQ's retry or, on the final attempt, FAILED with its objects removed,
+ * its lock freed and `backup.failed` announced. No record stays IN_PROGRESS after the job's last attempt.
+ */
+@Injectable()
+export class BackupJobRunner {
+  private readonly logger = new Logger(BackupJobRunner.name);
+
+  constructor(
+    private readonly em: EntityManager,
+    private readonly producers: BackupProducers,
+    private readonly store: BackupStore,
+    private readonly locks: TenantLocksService,
+    private readonly events: DomainEvents,
+  ) {}
+
+  async run(job: Job<RunBackupPayload>): Promise<void> {
+    const em = this.em.fork();
+    const record = await em.findOne(BackupRecord, { id: job.data.backupId }, { populate: ['locations'] });
+    if (!record) throw new UnrecoverableError(`backup ${job.data.backupId} is not in the catalog`);
+    if (record.isFinished) return; // a duplicate delivery of a job that already settled
+    const label = `${record.type} backup ${record.id}${record.tenantId ? ` of tenant ${record.tenantId}` : ''}`;
+    const lockKey = backupLockKey(record.type, record.tenantId);
+    const stopHeartbeat = lockKey ? this.locks.keepAlive(lockKey, record.id) : () => undefined;
+    // A late progress report must not overwrite a finished record's 100.
+    const onProgress: ProgressReporter = (p) =>
+      job.updateProgress(p).then(() => em.nativeUpdate(BackupRecord, { id: record.id, status: BackupStatus.IN_PROGRESS }, { progress: p })).then(() => undefined);
+    this.logger.log(`${label}: attempt ${job.attemptsMade + 1} started`);
+    try {
+      record.start();
+      await em.flush();
+      await this.store.store(em, record, await this.producers.for(record.type).produce(record, onProgress));
+      if (lockKey) await this.locks.release(lockKey, record.id);
+      this.logger.log(`${label}: COMPLETED in ${record.durationMs} ms, ${record.storedBytes} bytes stored`);
+    } catch (error) {
+      const reason = (error as Error).message;
+      const final = error instanceof UnrecoverableError || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+      this.logger.error(`${label}: attempt ${job.attemptsMade + 1}${final ? ' (final)' : ''} failed: ${reason}`);
+      if (final) await this.failForGood(record.id, reason);
+      else await this.retrying(record.id, reason);
+      throw error;
+    } finally {
+      stopHeartbeat();
+    }
+  }
+
+  /**
+   * Ends a backup FAILED for good: objects removed, lock freed, `backup.failed` announced. Also used by the sweep and
+   * by cancel. A record that is already finished is left alone (returns false).
+   */
+  async failForGood(backupId: string, reason: string): Promise<boolean> {
+    const em = this.em.fork();
+    const record = await em.findOne(BackupRecord, { id: backupId }, { populate: ['locations'] });
+    if (!record || record.isFinished) return false;
+    record.fail(reason);
+    await em.flush();
+    await this.store.removeObjects(record);
+    const lockKey = backupLockKey(record.type, record.tenantId);
+    if (lockKey) await this.locks.release(lockKey, record.id);
+    this.events.emit({ type: 'backup.failed', ...backupFacts(record), reason, durationMs: record.durationMs ?? 0 });
+    return true;
+  }
+
+  private async retrying(backupId: string, reason: string): Promise<void> {
+    const em = this.em.fork();
+    const record = await em.findOneOrFail(BackupRecord, { id: backupId });
+    if (record.isFinished) return;
+    record.retrying(reason);
+    await em.flush();
+  }
+}
