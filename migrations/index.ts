@@ -1,12 +1,12 @@
 import { Migration20261123000000_catalog } from './Migration20261123000000_catalog';
 import { Migration20261123010000_restores } from './Migration20261123010000_restores';
 import { Migration20261123020000_disaster_restores } from './Migration20261123020000_disaster_restores';
-import { Migration20261202000000_disaster_restore_lock } from './Migration20261202000000_disaster_restore_lock';
+import { Migration20261202000000_lifecycle } from './Migration20261202000000_lifecycle';
 
 /** Every migration, in order. Listed explicitly so the same list works from TypeScript (tests) and compiled JS. */
 export const MIGRATIONS = [
   { name: 'Migration20261123000000_catalog', class: Migration20261123000000_catalog },
   { name: 'Migration20261123010000_restores', class: Migration20261123010000_restores },
   { name: 'Migration20261123020000_disaster_restores', class: Migration20261123020000_disaster_restores },
-  { name: 'Migration20261202000000_disaster_restore_lock', class: Migration20261202000000_disaster_restore_lock },
+  { name: 'Migration20261202000000_lifecycle', class: Migration20261202000000_lifecycle },
 ];

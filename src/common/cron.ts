@@ -1,3 +1,4 @@
+import { EntityManager } from '@mikro-orm/postgresql';
 import { Logger } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { CronJob } from 'cron';
@@ -14,4 +15,15 @@ export function startCron(registry: SchedulerRegistry, logger: Logger, name: str
   });
   registry.addCronJob(name, job);
   job.start();
+}
+
+/**
+ * Runs `task` only if no other replica is running the same one: a transaction-scoped advisory lock in the catalog,
+ * held while the task runs. Resolves with the task's result, or undefined when another replica holds the lock.
+ */
+export async function runExclusively<T>(em: EntityManager, name: string, task: () => Promise<T>): Promise<T | undefined> {
+  return em.fork().transactional(async (tx) => {
+    const [{ locked }] = await tx.getConnection().execute<{ locked: boolean }[]>(`select pg_try_advisory_xact_lock(hashtext(?)) as locked`, [`tenantvault:${name}`], 'all', tx.getTransactionContext());
+    return locked ? task() : undefined;
+  });
 }

@@ -41,8 +41,19 @@ export interface AppConfig {
   disasterConfigPaths: string[];
   /** Commit of this deployment (GIT_COMMIT), recorded in disaster backups; else `git rev-parse HEAD` is tried. */
   gitCommit?: string;
-  schedules: { tenantBackups: string; disasterBackup: string; verification: string; replication: string };
-  queues: { backupConcurrency: number; replicationConcurrency: number; jobAttempts: number; jobBackoffMs: number; replicationAttempts: number };
+  schedules: { tenantBackups: string; disasterBackup: string; verification: string; replication: string; sweep: string };
+  queues: {
+    backupConcurrency: number;
+    replicationConcurrency: number;
+    jobAttempts: number;
+    jobBackoffMs: number;
+    replicationAttempts: number;
+    /** How often a worker looks for jobs whose worker died, and how many times such a job is handed out again. */
+    stalledCheckMs: number;
+    maxStalls: number;
+    /** An active job nobody holds for this long is declared failed by the sweep. */
+    stallLimitMs: number;
+  };
   backup: { gzipLevel: number; lockStaleSeconds: number };
   dataDir: string;
 }

@@ -195,6 +195,7 @@ export function loadConfig(source: Env, fallback?: FallbackSecrets): AppConfig {
       disasterBackup: env.cron('DISASTER_BACKUP_CRON', '0 2 * * *'),
       verification: env.cron('VERIFICATION_CRON', '0 3 * * 0'),
       replication: env.cron('REPLICATION_CRON', '*/15 * * * *'),
+      sweep: env.cron('SWEEP_CRON', '*/2 * * * *'),
     },
     queues: {
       backupConcurrency: env.int('BACKUP_CONCURRENCY', 2, 1, 64),
@@ -202,6 +203,9 @@ export function loadConfig(source: Env, fallback?: FallbackSecrets): AppConfig {
       jobAttempts: env.int('JOB_ATTEMPTS', 3, 1, 100),
       jobBackoffMs: env.int('JOB_BACKOFF_MS', 30_000, 0),
       replicationAttempts: env.int('REPLICATION_ATTEMPTS', 12, 1, 1000),
+      stalledCheckMs: env.int('JOB_STALLED_CHECK_SECONDS', 30, 1, 3600) * 1000,
+      maxStalls: env.int('JOB_MAX_STALLS', 1, 0, 100),
+      stallLimitMs: env.int('JOB_STALL_LIMIT_SECONDS', 300, 1, 86_400) * 1000,
     },
     backup: {
       gzipLevel: env.int('GZIP_LEVEL', 6, 1, 9),

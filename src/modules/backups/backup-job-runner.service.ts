@@ -1,9 +1,11 @@
 import { EntityManager } from '@mikro-orm/postgresql';
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Job, UnrecoverableError } from 'bullmq';
 import { DomainEvents } from '../../common/domain-events';
+import { APP_CONFIG, AppConfig } from '../../config';
 import { TenantLocksService } from '../tenant-locks';
 import { backupFacts } from './backup-facts';
+import { keepRecordAlive } from './backup-heartbeat';
 import { backupLockKey } from './backup-locks';
 import { BackupProducers, ProgressReporter } from './backup-producer';
 import { BackupStore } from './backup-store.service';
@@ -22,6 +24,7 @@ export class BackupJobRunner {
 
   constructor(
     private readonly em: EntityManager,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly producers: BackupProducers,
     private readonly store: BackupStore,
     private readonly locks: TenantLocksService,
@@ -35,7 +38,8 @@ export class BackupJobRunner {
     if (record.isFinished) return; // a duplicate delivery of a job that already settled
     const label = `${record.type} backup ${record.id}${record.tenantId ? ` of tenant ${record.tenantId}` : ''}`;
     const lockKey = backupLockKey(record.type, record.tenantId);
-    const stopHeartbeat = lockKey ? this.locks.keepAlive(lockKey, record.id) : () => undefined;
+    const stopLockHeartbeat = lockKey ? this.locks.keepAlive(lockKey, record.id) : () => undefined;
+    const stopRecordHeartbeat = keepRecordAlive(this.em, this.config, record.id);
     // A late progress report must not overwrite a finished record's 100.
     const onProgress: ProgressReporter = (p) =>
       job.updateProgress(p).then(() => em.nativeUpdate(BackupRecord, { id: record.id, status: BackupStatus.IN_PROGRESS }, { progress: p })).then(() => undefined);
@@ -54,7 +58,8 @@ export class BackupJobRunner {
       else await this.retrying(record.id, reason);
       throw error;
     } finally {
-      stopHeartbeat();
+      stopLockHeartbeat();
+      stopRecordHeartbeat();
     }
   }
 

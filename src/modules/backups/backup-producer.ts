@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import type { Queue } from 'bullmq';
 import type { Readable } from 'node:stream';
 import type { BackupRecord } from './backup.entity';
 import { BackupType } from './backup.types';
@@ -28,19 +29,31 @@ export interface BackupProducer {
   produce(record: BackupRecord, onProgress: ProgressReporter): Promise<SealedBackup>;
 }
 
-/** Who produces which type; contexts register theirs when their module starts. */
+/** Where the job of a record of this type lives; none for work that runs inline (PRE_RESTORE snapshots). */
+export interface BackupJobLocation {
+  queue: Queue;
+  jobId(backupId: string): string;
+}
+
+/** Who produces which type, and from which queue; contexts register theirs when their module starts. */
 @Injectable()
 export class BackupProducers {
-  private readonly producers = new Map<BackupType, BackupProducer>();
+  private readonly producers = new Map<BackupType, { producer: BackupProducer; jobs?: BackupJobLocation }>();
 
-  register(type: BackupType, producer: BackupProducer): void {
+  register(type: BackupType, producer: BackupProducer, jobs?: BackupJobLocation): void {
     if (this.producers.has(type)) throw new Error(`a producer of ${type} backups is already registered`);
-    this.producers.set(type, producer);
+    this.producers.set(type, { producer, jobs });
   }
 
   for(type: BackupType): BackupProducer {
-    const producer = this.producers.get(type);
-    if (!producer) throw new Error(`no producer of ${type} backups is registered in this process`);
-    return producer;
+    const registered = this.producers.get(type);
+    if (!registered) throw new Error(`no producer of ${type} backups is registered in this process`);
+    return registered.producer;
+  }
+
+  /** The queue and job id of a record's job; undefined for inline work or a type this process does not know. */
+  jobOf(type: BackupType, backupId: string): { queue: Queue; jobId: string } | undefined {
+    const jobs = this.producers.get(type)?.jobs;
+    return jobs && { queue: jobs.queue, jobId: jobs.jobId(backupId) };
   }
 }

@@ -87,6 +87,10 @@ export class BackupRecord {
   @Property({ type: 'timestamptz', nullable: true })
   startedAt?: Date;
 
+  /** Renewed while an attempt runs: the sweep ends a record whose work stopped without settling it. */
+  @Property({ type: 'timestamptz', nullable: true })
+  heartbeatAt?: Date;
+
   @Property({ type: 'timestamptz', nullable: true })
   completedAt?: Date;
 
@@ -165,6 +169,7 @@ export class BackupRecord {
     if (this.isFinished) throw new Error(`backup ${this.id} is already ${this.status}`);
     this.status = BackupStatus.IN_PROGRESS;
     this.startedAt = new Date();
+    this.heartbeatAt = this.startedAt;
     this.progress = 0;
     this.errorMessage = undefined;
     for (const location of this.locations) Object.assign(location, { status: LocationStatus.PENDING, size: undefined, error: undefined });

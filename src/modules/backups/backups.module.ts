@@ -14,6 +14,7 @@ import { QueueName } from './backups.jobs';
 import { BackupsProcessor } from './backups.processor';
 import { BackupsScheduler } from './backups.scheduler';
 import { BackupsService } from './backups.service';
+import { BackupsSweeper } from './backups.sweeper';
 import { ReplicationProcessor } from './replication.processor';
 import { ReplicationService } from './replication.service';
 import { TenantBackupProducer } from './tenant-backup.producer';
@@ -41,10 +42,11 @@ export class BackupsModule {
         BackupJobRunner,
         TenantBackupProducer,
         ReplicationService,
+        BackupsSweeper,
         ...(parts.worker ? [BackupsProcessor, ReplicationProcessor] : []),
         ...(parts.scheduler ? [BackupsScheduler] : []),
       ],
-      exports: [BackupsService, BackupProducers, BackupJobRunner],
+      exports: [BackupsService, BackupProducers, BackupJobRunner, BackupsSweeper],
     };
   }
 }

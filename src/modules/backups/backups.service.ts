@@ -12,6 +12,7 @@ import { APP_CONFIG, AppConfig } from '../../config';
 import { PlatformDatabase } from '../platform';
 import { TenantBusyError, TenantLocksService } from '../tenant-locks';
 import { backupFacts } from './backup-facts';
+import { keepRecordAlive } from './backup-heartbeat';
 import { backupLockKey } from './backup-locks';
 import { BackupProducers, ProgressReporter } from './backup-producer';
 import { BackupStore } from './backup-store.service';
@@ -159,6 +160,7 @@ export class BackupsService {
     });
     record.start();
     await em.persistAndFlush(record);
+    const stopHeartbeat = keepRecordAlive(this.em, this.config, record.id);
     try {
       await this.store.store(em, record, await this.producers.for(BackupType.PRE_RESTORE).produce(record, onProgress));
       return record;
@@ -169,6 +171,8 @@ export class BackupsService {
       await this.store.removeObjects(record);
       this.events.emit({ type: 'backup.failed', ...backupFacts(record), reason, durationMs: record.durationMs ?? 0 });
       throw new SnapshotFailedError(reason);
+    } finally {
+      stopHeartbeat();
     }
   }
 

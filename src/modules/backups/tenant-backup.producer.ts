@@ -1,4 +1,6 @@
+import { InjectQueue } from '@nestjs/bullmq';
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
+import { Queue } from 'bullmq';
 import { createArchiveStream } from '../../../libs/archive';
 import { sealStream } from '../../../libs/archive/sealed-archive';
 import { KeyRing } from '../../../libs/crypto';
@@ -9,6 +11,7 @@ import { PlatformDatabase } from '../platform';
 import { BackupProducer, BackupProducers, ProgressReporter, SealedBackup } from './backup-producer';
 import { BackupRecord } from './backup.entity';
 import { BackupType } from './backup.types';
+import { backupJobId, QueueName } from './backups.jobs';
 
 /** TENANT and PRE_RESTORE backups: one-snapshot export → tar → gzip → encrypt with the tenant's key. */
 @Injectable()
@@ -18,10 +21,11 @@ export class TenantBackupProducer implements BackupProducer, OnModuleInit {
     @Inject(KEY_RING) private readonly keyRing: KeyRing,
     private readonly platform: PlatformDatabase,
     private readonly producers: BackupProducers,
+    @InjectQueue(QueueName.BACKUPS) private readonly queue: Queue,
   ) {}
 
   onModuleInit(): void {
-    this.producers.register(BackupType.TENANT, this);
+    this.producers.register(BackupType.TENANT, this, { queue: this.queue, jobId: backupJobId });
     this.producers.register(BackupType.PRE_RESTORE, this);
   }
 

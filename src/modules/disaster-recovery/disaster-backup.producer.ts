@@ -1,5 +1,6 @@
+import { InjectQueue } from '@nestjs/bullmq';
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
-import { UnrecoverableError } from 'bullmq';
+import { Queue, UnrecoverableError } from 'bullmq';
 import { ArchiveError, DEFAULT_PART_SIZE } from '../../../libs/archive';
 import { createDisasterArchiveStream } from '../../../libs/archive/disaster-archive';
 import { readConfigBundle } from '../../../libs/archive/disaster-config-bundle';
@@ -12,6 +13,7 @@ import { APP_CONFIG, AppConfig } from '../../config';
 import { BackupProducer, BackupProducers, BackupRecord, BackupType, ProgressReporter, SealedBackup } from '../backups';
 import { PlatformDatabase } from '../platform';
 import { deploymentInfo } from './deployment-info';
+import { disasterBackupJobId, DisasterQueue } from './disaster-recovery.jobs';
 
 /**
  * DISASTER backups: pg_dump -Fc of the whole platform database + configuration bundle + versions, as one tar → gzip →
@@ -24,10 +26,11 @@ export class DisasterBackupProducer implements BackupProducer, OnModuleInit {
     @Inject(KEY_RING) private readonly keyRing: KeyRing,
     private readonly platform: PlatformDatabase,
     private readonly producers: BackupProducers,
+    @InjectQueue(DisasterQueue.BACKUPS) private readonly queue: Queue,
   ) {}
 
   onModuleInit(): void {
-    this.producers.register(BackupType.DISASTER, this);
+    this.producers.register(BackupType.DISASTER, this, { queue: this.queue, jobId: disasterBackupJobId });
   }
 
   async produce(record: BackupRecord, onProgress: ProgressReporter): Promise<SealedBackup> {

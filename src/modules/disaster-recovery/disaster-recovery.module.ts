@@ -15,6 +15,7 @@ import { DisasterRestore } from './disaster-restore.entity';
 import { DisasterRestoresController } from './disaster-restores.controller';
 import { DisasterRestoresProcessor } from './disaster-restores.processor';
 import { DisasterRestoresService } from './disaster-restores.service';
+import { DisasterRestoresSweeper } from './disaster-restores.sweeper';
 
 /**
  * Whole-platform disaster backups (through the Backups lifecycle, with DisasterBackupProducer) and restores. Import it
@@ -38,10 +39,11 @@ export class DisasterRecoveryModule {
         DisasterBackupsService,
         DisasterRestoresService,
         DisasterRestoreRunner,
+        DisasterRestoresSweeper,
         ...(parts.worker ? [DisasterBackupsProcessor, DisasterRestoresProcessor] : []),
         ...(parts.scheduler ? [DisasterRecoveryScheduler] : []),
       ],
-      exports: [DisasterBackupsService, DisasterRestoresService, DisasterRestoreRunner],
+      exports: [DisasterBackupsService, DisasterRestoresService, DisasterRestoreRunner, DisasterRestoresSweeper],
     };
   }
 }

@@ -2,6 +2,7 @@
 export { RestoresModule } from './restores.module';
 export { RestoresService } from './restores.service';
 export { RestoreRunner } from './restore-runner.service';
+export { RestoresSweeper } from './restores.sweeper';
 export type { RestoreProgress, RestoreProgressReporter } from './restore-runner.service';
 export { RestoreOperation } from './restore-operation.entity';
 export { RestoreItem } from './restore-item.entity';

@@ -63,6 +63,10 @@ export class RestoreOperation {
   @Property({ type: 'timestamptz', nullable: true })
   startedAt?: Date;
 
+  /** Renewed while the operation runs (from a job or the CLI): the sweep ends one whose runner stopped. */
+  @Property({ type: 'timestamptz', nullable: true })
+  heartbeatAt?: Date;
+
   @Property({ type: 'timestamptz', nullable: true })
   completedAt?: Date;
 
@@ -87,6 +91,7 @@ export class RestoreOperation {
     if (this.isFinished) throw new Error(`restore ${this.id} is already ${this.status}`);
     this.status = RestoreStatus.IN_PROGRESS;
     this.startedAt ??= new Date();
+    this.heartbeatAt = new Date();
   }
 
   /** Share of the work done: restored tenants count whole, the running one by its own progress. */

@@ -6,6 +6,7 @@ import { CryptoError, KeyRing } from '../../../libs/crypto';
 import type { ProviderName } from '../../../libs/storage/storage.port';
 import { ImportProgress, ImportResult, importTenant } from '../../../libs/tenant-data';
 import { DomainEvents } from '../../common/domain-events';
+import { everyInterval, heartbeatIntervalMs } from '../../common/heartbeat';
 import { KEY_RING } from '../../common/key-ring.token';
 import { APP_CONFIG, AppConfig } from '../../config';
 import { BackupRecord, BackupsService } from '../backups';
@@ -16,7 +17,7 @@ import { assertRestorableInto } from './restorable-backup';
 import { RestoreItem } from './restore-item.entity';
 import { RestoreOperation } from './restore-operation.entity';
 import { RestoreValidator } from './restore-validator.service';
-import { RestoreItemStatus } from './restore.types';
+import { RestoreItemStatus, RestoreStatus } from './restore.types';
 import { PreRestoreSnapshotError, RestoreAbortedError, RestoreNotFoundError, RestoreValidationError } from './restores.errors';
 
 /** A tenant's progress: validation up to here, the pre-restore snapshot up to SNAPSHOT_TAKEN, then the import. */
@@ -57,6 +58,7 @@ export class RestoreRunner {
     const operation = await em.getRepository(RestoreOperation).findOneWithItems(restoreId);
     if (!operation) throw new RestoreNotFoundError(restoreId);
     if (operation.isFinished) return operation; // a duplicate delivery of a settled job
+    const stopHeartbeat = everyInterval(heartbeatIntervalMs(this.config), () => this.em.fork().nativeUpdate(RestoreOperation, { id: restoreId, status: RestoreStatus.IN_PROGRESS }, { heartbeatAt: new Date() }));
     try {
       operation.start();
       await em.flush();
@@ -71,6 +73,8 @@ export class RestoreRunner {
     } catch (error) {
       await this.abort(restoreId, (error as Error).message);
       throw error;
+    } finally {
+      stopHeartbeat();
     }
   }
 

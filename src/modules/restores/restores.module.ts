@@ -10,7 +10,9 @@ import { RestoreValidator } from './restore-validator.service';
 import { RestoresController } from './restores.controller';
 import { RestoreQueueName } from './restores.jobs';
 import { RestoresProcessor } from './restores.processor';
+import { RestoresScheduler } from './restores.scheduler';
 import { RestoresService } from './restores.service';
+import { RestoresSweeper } from './restores.sweeper';
 
 /**
  * Tenant restores. `backups` is the very BackupsModule instance the app imports (Nest 11 tells dynamic modules
@@ -32,8 +34,8 @@ export class RestoresModule {
         backups,
       ],
       controllers: parts.api ? [RestoresController] : [],
-      providers: [RestoresService, RestoreRunner, RestoreValidator, ...(parts.worker ? [RestoresProcessor] : [])],
-      exports: [RestoresService, RestoreRunner],
+      providers: [RestoresService, RestoreRunner, RestoreValidator, RestoresSweeper, ...(parts.worker ? [RestoresProcessor] : []), ...(parts.scheduler ? [RestoresScheduler] : [])],
+      exports: [RestoresService, RestoreRunner, RestoresSweeper],
     };
   }
 }

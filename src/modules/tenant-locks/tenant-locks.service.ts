@@ -1,11 +1,11 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Inject, Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
+import { everyInterval, heartbeatIntervalMs } from '../../common/heartbeat';
 import { APP_CONFIG, AppConfig } from '../../config';
 import { TenantLock } from './tenant-lock.entity';
 import { TenantBusyError } from './tenant-locks.errors';
 
-const HEARTBEAT_MS = 15_000;
 
 /**
  * The lock key of a platform-wide operation (one disaster backup at a time, one disaster restore per target): a UUID
@@ -52,10 +52,9 @@ export class TenantLocksService {
     return updated > 0;
   }
 
-  /** Heartbeats the lock every 15 s while its operation runs (well inside the stale limit); call the result to stop. */
+  /** Heartbeats the lock while its operation runs (well inside the stale and stall limits); call the result to stop. */
   keepAlive(tenantId: string, operationId: string): () => void {
-    const timer = setInterval(() => void this.heartbeat(tenantId, operationId).catch(() => undefined), HEARTBEAT_MS);
-    return () => clearInterval(timer);
+    return everyInterval(heartbeatIntervalMs(this.config), () => this.heartbeat(tenantId, operationId));
   }
 
   async release(tenantId: string, operationId: string): Promise<void> {
