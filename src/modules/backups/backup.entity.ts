@@ -160,8 +160,9 @@ export class BackupRecord {
     location.stored(size);
   }
 
+  /** No job will change it any more: every status but PENDING and IN_PROGRESS. */
   get isFinished(): boolean {
-    return this.status === BackupStatus.COMPLETED || this.status === BackupStatus.FAILED;
+    return this.status !== BackupStatus.PENDING && this.status !== BackupStatus.IN_PROGRESS;
   }
 
   /** A retried job starts over: copies from an earlier attempt are not trusted. */

@@ -5,11 +5,17 @@ export enum BackupType {
   DISASTER = 'DISASTER',
 }
 
+/**
+ * PENDING → IN_PROGRESS → COMPLETED or FAILED. A COMPLETED backup later becomes DELETED when retention removes its
+ * objects (the record stays, for audit), or EXPIRED when a customer export's download window closes.
+ */
 export enum BackupStatus {
   PENDING = 'PENDING',
   IN_PROGRESS = 'IN_PROGRESS',
   COMPLETED = 'COMPLETED',
   FAILED = 'FAILED',
+  DELETED = 'DELETED',
+  EXPIRED = 'EXPIRED',
 }
 
 export enum VerificationStatus {
