@@ -1,7 +1,7 @@
 import { LoadStrategy, PopulateHint } from '@mikro-orm/core';
 import { EntityRepository } from '@mikro-orm/postgresql';
 import type { ProviderName } from '../../../libs/storage/storage.port';
-import { BackupRecord } from './backup.entity';
+import type { BackupRecord } from './backup.entity';
 import { BackupStatus, BackupType, LocationStatus } from './backup.types';
 
 export class BackupRepository extends EntityRepository<BackupRecord> {

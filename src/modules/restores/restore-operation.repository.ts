@@ -1,6 +1,6 @@
 import { LoadStrategy, PopulateHint } from '@mikro-orm/core';
 import { EntityRepository } from '@mikro-orm/postgresql';
-import { RestoreOperation } from './restore-operation.entity';
+import type { RestoreOperation } from './restore-operation.entity';
 
 export class RestoreOperationRepository extends EntityRepository<RestoreOperation> {
   findOneWithItems(id: string): Promise<RestoreOperation | null> {
