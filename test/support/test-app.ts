@@ -16,6 +16,8 @@ export const TEST_ENCRYPTION_KEY = Buffer.alloc(32, 7).toString('base64');
 export interface TestEnvironment {
   app: INestApplication;
   config: AppConfig;
+  /** The environment variables the app was configured from: give them to a child process (CLI, worker) of the same setup. */
+  variables: Record<string, string>;
   catalog: TestDatabase;
   platform: TestDatabase;
   s3?: S3TestServer;
@@ -59,6 +61,7 @@ export async function startTestEnvironment(options: { s3?: boolean; env?: Record
   return {
     app,
     config,
+    variables: env,
     catalog,
     platform,
     s3,
