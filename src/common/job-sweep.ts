@@ -9,7 +9,7 @@ export interface JudgeOptions {
   now: Date;
   /** How long an active job may go without its worker's lock before it counts as abandoned (JOB_STALL_LIMIT_SECONDS). */
   stallLimitMs: number;
-  /** Records younger than this are left alone: their job may still be on its way into Redis. */
+  /** A record without a job is left alone this long: its job may still be on its way into Redis. */
   graceMs: number;
 }
 
@@ -20,9 +20,11 @@ export interface JudgeOptions {
  * removed, so that a worker starting later does not run work that has been declared failed.
  */
 export async function judgeJob(queue: Queue, jobId: string, options: JudgeOptions): Promise<JobVerdict> {
-  if (options.now.getTime() - options.createdAt.getTime() < options.graceMs) return { alive: true };
   const job = await queue.getJob(jobId);
-  if (!job) return { alive: false, reason: 'its job is missing from the queue (Redis lost it, or it was never enqueued)' };
+  if (!job) {
+    if (options.now.getTime() - options.createdAt.getTime() < options.graceMs) return { alive: true };
+    return { alive: false, reason: 'its job is missing from the queue (Redis lost it, or it was never enqueued)' };
+  }
   const state = await job.getState();
   if (state === 'failed') return { alive: false, reason: `its job failed: ${job.failedReason ?? 'no reason given'}` };
   if (state === 'completed') return { alive: false, reason: 'its job completed without settling it' };
