@@ -78,6 +78,9 @@ class ArchiveWriter {
     for await (const input of tables) {
       const table = this.manifest.tables[index];
       this.current = input.data;
+      // Leaving the iteration early (the consumer went away) destroys the stream with an AbortError, which would be an
+      // 'error' event nobody listens to and end the process; its errors reach us through the iteration anyway.
+      input.data.on('error', () => undefined);
       try {
         if (!table || input.name !== table.name) {
           throw new ArchiveError('ARCHIVE.INVALID_INPUT', `Table ${index + 1} is ${input.name}; the manifest lists ${table?.name ?? 'no more tables'}`, {
@@ -154,7 +157,9 @@ class ArchiveWriter {
    */
   private entry(name: string, body: Buffer): Promise<void> {
     return new Promise((resolve, reject) => {
-      this.pack.entry({ name, size: body.length, mode: 0o644, mtime: this.mtime, type: 'file' }, body, (err) => (err ? reject(err) : resolve()));
+      const sink = this.pack.entry({ name, size: body.length, mode: 0o644, mtime: this.mtime, type: 'file' }, body, (err) => (err ? reject(err) : resolve()));
+      // A pack destroyed under it (the upload failed) destroys the entry with that error; the callback reports it.
+      sink.on('error', () => undefined);
     });
   }
 }

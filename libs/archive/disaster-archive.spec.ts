@@ -3,11 +3,14 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
+import { gzipSync } from 'node:zlib';
+import { createEncryptStream, KeyRing } from '../crypto';
 import { ArchiveError } from './archive.errors';
 import { collect, packTar, sha256, tarEntries } from './archive.spec-helpers';
 import { createDisasterArchiveStream, readDisasterArchive, readDisasterConfig, verifyDisasterArchive } from './disaster-archive';
-import { readConfigBundle, writeConfigBundle } from './disaster-config-bundle';
+import { MAX_CONFIG_FILE_BYTES, readConfigBundle, writeConfigBundle } from './disaster-config-bundle';
 import { configEntryName, DisasterManifest } from './disaster-manifest';
+import { unsealStream } from './sealed-archive';
 
 const CONFIG = [
   { path: '/srv/platform/docker-compose.yml', data: Buffer.from('services:\n  api:\n    image: platform\n') },
@@ -142,5 +145,80 @@ describe('disaster archive', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+/** tar-stream's own header encoder (its package exports no types for it). */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const tarHeaders = require('tar-stream/headers') as { encode(header: { name: string; size: number; mode: number; uid: number; gid: number; mtime: Date; type: 'file' }): Buffer | null };
+
+describe('disaster archive: an entry that expands far beyond what a bundle may hold', () => {
+  const GIB = 1024 * 1024 * 1024;
+  const MIB = 1024 * 1024;
+
+  /**
+   * A stored object of about 1 MB whose plaintext is a manifest listing one 1 GiB config file, that entry's tar header,
+   * then 1 GiB of zeros: gzip members concatenated (a valid gzip stream), so nothing near 1 GiB exists at any point
+   * while it is built. Sealed like a real backup, so it reaches the reader through decryption and gunzip.
+   */
+  async function bombObject(claim: { manifestBytes?: number; configBytes: number }): Promise<{ object: Buffer; ring: KeyRing }> {
+    const bomb = { ...manifest(), configFiles: [{ path: '/srv/platform/.env', entry: 'config/001-.env', bytes: claim.configBytes, sha256: 'a'.repeat(64) }] };
+    const manifestJson = Buffer.from(JSON.stringify(bomb));
+    const header = (name: string, size: number) => tarHeaders.encode({ name, size, mode: 0o600, uid: 0, gid: 0, mtime: new Date(0), type: 'file' })!;
+    const padding = (size: number) => Buffer.alloc((512 - (size % 512)) % 512);
+    const prefix = Buffer.concat([header('disaster-manifest.json', claim.manifestBytes ?? manifestJson.length), manifestJson, padding(manifestJson.length), header('config/001-.env', claim.configBytes)]);
+    const zerosMember = gzipSync(Buffer.alloc(MIB), { level: 9 });
+    const compressed = Buffer.concat([gzipSync(prefix), ...Array.from({ length: GIB / MIB }, () => zerosMember)]);
+    const ring = KeyRing.fromBase64(Buffer.alloc(32, 9).toString('base64'));
+    const encrypt = createEncryptStream(ring, { kind: 'platform' }, { compression: 'gzip' });
+    return { object: await collect(Readable.from([compressed]).pipe(encrypt)), ring };
+  }
+
+  async function refusal(object: Buffer, ring: KeyRing): Promise<{ error: unknown; plaintextRead: number; memoryGrowth: number }> {
+    const plain = unsealStream(Readable.from([object]), ring, { kind: 'platform' }).stream;
+    let plaintextRead = 0;
+    plain.on('data', (chunk: Buffer) => (plaintextRead += chunk.length));
+    plain.pause();
+    global.gc?.();
+    const before = process.memoryUsage();
+    let peak = 0;
+    const sampler = setInterval(() => {
+      const now = process.memoryUsage();
+      peak = Math.max(peak, now.heapUsed + now.arrayBuffers - before.heapUsed - before.arrayBuffers);
+    }, 5);
+    try {
+      const error = await verifyDisasterArchive(plain).then(() => undefined, (e: unknown) => e);
+      const now = process.memoryUsage();
+      return { error, plaintextRead, memoryGrowth: Math.max(peak, now.heapUsed + now.arrayBuffers - before.heapUsed - before.arrayBuffers) };
+    } finally {
+      clearInterval(sampler);
+    }
+  }
+
+  it('refuses a config file claiming 1 GiB before reading its body, with flat memory', async () => {
+    const { object, ring } = await bombObject({ configBytes: GIB });
+    expect(object.length).toBeLessThan(1.5 * MIB);
+
+    const { error, plaintextRead, memoryGrowth } = await refusal(object, ring);
+
+    expect(error).toBeInstanceOf(ArchiveError);
+    expect(error).toMatchObject({ code: 'ARCHIVE.MALFORMED', message: expect.stringContaining(`config/001-.env claims ${GIB} bytes; a configuration file is at most ${MAX_CONFIG_FILE_BYTES}`) });
+    expect(plaintextRead).toBeLessThan(64 * MIB); // decompression stopped long before the gigabyte
+    expect(memoryGrowth).toBeLessThan(64 * MIB);
+  });
+
+  it('refuses a manifest entry whose header claims 1 GiB, with flat memory', async () => {
+    const { object, ring } = await bombObject({ manifestBytes: GIB, configBytes: 10 });
+    const { error, memoryGrowth } = await refusal(object, ring);
+    expect(error).toMatchObject({ code: 'ARCHIVE.MALFORMED', message: expect.stringContaining('disaster-manifest.json is larger than 1048576 bytes') });
+    expect(memoryGrowth).toBeLessThan(64 * MIB);
+  });
+
+  it('still reads a config file exactly at the size a bundle may hold', async () => {
+    const big = Buffer.alloc(MAX_CONFIG_FILE_BYTES, 0x41);
+    const withBig = { ...manifest(), configFiles: [{ path: '/srv/big.env', entry: 'config/001-big.env', bytes: big.length, sha256: sha256(big) }] };
+    const { stream } = createDisasterArchiveStream({ manifest: withBig, configData: [big], dump: chunked(dumpBytes(10)) });
+    const read = await readDisasterConfig(stream);
+    expect(read.files[0].data.equals(big)).toBe(true);
   });
 });

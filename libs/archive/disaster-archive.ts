@@ -3,6 +3,7 @@ import { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import * as tar from 'tar-stream';
 import { ArchiveError } from './archive.errors';
+import { MAX_CONFIG_FILE_BYTES } from './disaster-config-bundle';
 import {
   DISASTER_MANIFEST_ENTRY,
   DisasterConfigFile,
@@ -18,8 +19,8 @@ import { TarEntryReader } from './tar-entry-reader';
 
 /** Keeps a part well inside one Buffer and what a ustar size field can express. */
 const MAX_PART_SIZE = 1024 * 1024 * 1024;
-/** The two JSON documents are small; a larger entry is not one of ours. */
-const MAX_JSON_ENTRY_BYTES = 16 * 1024 * 1024;
+/** The two JSON documents are small (999 config files list in well under this); a larger entry is not one of ours. */
+const MAX_JSON_ENTRY_BYTES = 1024 * 1024;
 
 export interface DisasterArchiveInput {
   manifest: DisasterManifest;
@@ -52,11 +53,15 @@ export function createDisasterArchiveStream(input: DisasterArchiveInput): { stre
   const stream = Readable.from(pack, { objectMode: false });
   // A consumer that goes away (failed upload) must not leave pg_dump running.
   stream.once('close', () => input.dump.destroy());
+  // Its errors reach the writer through the iteration; leaving that early destroys it with an AbortError, which must
+  // not become an 'error' event nobody listens to (that would end the process).
+  input.dump.on('error', () => undefined);
   const mtime = new Date(manifest.createdAt);
   const entry = (name: string, body: Buffer) =>
     new Promise<void>((resolve, reject) => {
       // Resolves once the consumer has pulled enough: this is what bounds read-ahead.
-      pack.entry({ name, size: body.length, mode: 0o600, mtime, type: 'file' }, body, (err) => (err ? reject(err) : resolve()));
+      const sink = pack.entry({ name, size: body.length, mode: 0o600, mtime, type: 'file' }, body, (err) => (err ? reject(err) : resolve()));
+      sink.on('error', () => undefined); // a destroyed pack destroys the entry too; the callback reports it
     });
 
   const write = async (): Promise<DumpSummary> => {
@@ -121,6 +126,9 @@ export async function* readDisasterArchive(source: Readable): AsyncGenerator<Dis
   let data: Readable | undefined;
   try {
     const manifest = await readJsonEntry<DisasterManifest>(entries, DISASTER_MANIFEST_ENTRY, disasterManifestProblem);
+    // Config files are read whole: one claiming more than a bundle may hold (the write side's cap) is refused before a byte of it is read.
+    const oversized = manifest.configFiles.find((f) => f.bytes > MAX_CONFIG_FILE_BYTES);
+    if (oversized) throw malformed(`${oversized.entry} claims ${oversized.bytes} bytes; a configuration file is at most ${MAX_CONFIG_FILE_BYTES}`);
     yield { kind: 'manifest', manifest };
 
     for (const file of manifest.configFiles) yield { kind: 'config', file, data: await readConfigEntry(entries, file) };
@@ -180,7 +188,7 @@ async function readConfigEntry(entries: TarEntryReader, file: DisasterConfigFile
   if (entry?.header.name !== file.entry) throw malformed(`Expected ${file.entry}, found ${entry ? entry.header.name : 'the end of the archive'}`);
   assertRegularFile(entry);
   if (entry.header.size !== file.bytes) throw mismatch(`${file.entry} is ${entry.header.size} bytes; the manifest says ${file.bytes}`);
-  const data = await readBody(entries, entry);
+  const data = await readBody(entries, entry, MAX_CONFIG_FILE_BYTES);
   if (sha256(data) !== file.sha256) throw mismatch(`${file.entry} does not match the sha256 in the manifest`);
   return data;
 }
@@ -211,7 +219,7 @@ async function readJsonEntry<T>(entries: TarEntryReader, name: string, problemOf
   if ((entry.header.size ?? 0) > MAX_JSON_ENTRY_BYTES) throw malformed(`${name} is larger than ${MAX_JSON_ENTRY_BYTES} bytes`);
   let value: unknown;
   try {
-    value = JSON.parse((await readBody(entries, entry)).toString('utf8'));
+    value = JSON.parse((await readBody(entries, entry, MAX_JSON_ENTRY_BYTES)).toString('utf8'));
   } catch (err) {
     if (err instanceof SyntaxError) throw new ArchiveError('ARCHIVE.MALFORMED', `${name} is not valid JSON`, { cause: err });
     throw err;
@@ -221,9 +229,15 @@ async function readJsonEntry<T>(entries: TarEntryReader, name: string, problemOf
   return value as T;
 }
 
-async function readBody(entries: TarEntryReader, entry: tar.Entry): Promise<Buffer> {
+/** An entry's bytes, never more than `limit` of them whatever its header claims: the reader stops at the first byte over. */
+async function readBody(entries: TarEntryReader, entry: tar.Entry, limit: number): Promise<Buffer> {
   const chunks: Buffer[] = [];
-  for await (const chunk of entries.body(entry)) chunks.push(chunk);
+  let size = 0;
+  for await (const chunk of entries.body(entry)) {
+    size += chunk.length;
+    if (size > limit) throw malformed(`${entry.header.name} is larger than ${limit} bytes`);
+    chunks.push(chunk);
+  }
   return Buffer.concat(chunks);
 }
 

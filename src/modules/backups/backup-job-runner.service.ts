@@ -7,6 +7,7 @@ import { TenantLocksService } from '../tenant-locks';
 import { backupFacts } from './backup-facts';
 import { keepRecordAlive } from './backup-heartbeat';
 import { backupLockKey } from './backup-locks';
+import { flushWith } from './flush-with';
 import { BackupProducers, ProgressReporter } from './backup-producer';
 import { BackupStore } from './backup-store.service';
 import { BackupRecord } from './backup.entity';
@@ -47,8 +48,10 @@ export class BackupJobRunner {
     try {
       record.start();
       await em.flush();
-      await this.store.store(em, record, await this.producers.for(record.type).produce(record, onProgress));
-      if (lockKey) await this.locks.release(lockKey, record.id);
+      const sealed = await this.producers.for(record.type).produce(record, onProgress);
+      await this.store.store(em, record, sealed, async (tx) => {
+        if (lockKey) await this.locks.releaseWithin(tx, lockKey, record.id);
+      });
       this.logger.log(`${label}: COMPLETED in ${record.durationMs} ms, ${record.storedBytes} bytes stored`);
     } catch (error) {
       const reason = (error as Error).message;
@@ -72,10 +75,11 @@ export class BackupJobRunner {
     const record = await em.findOne(BackupRecord, { id: backupId }, { populate: ['locations'] });
     if (!record || record.isFinished) return false;
     record.fail(reason);
-    await em.flush();
-    await this.store.removeObjects(record);
     const lockKey = backupLockKey(record.type, record.tenantId);
-    if (lockKey) await this.locks.release(lockKey, record.id);
+    await flushWith(em, async () => {
+      if (lockKey) await this.locks.releaseWithin(em, lockKey, record.id);
+    });
+    await this.store.removeObjects(record);
     this.events.emit({ type: 'backup.failed', ...backupFacts(record), reason, durationMs: record.durationMs ?? 0 });
     return true;
   }

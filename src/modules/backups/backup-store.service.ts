@@ -15,6 +15,7 @@ import { LocationStatus } from './backup.types';
 import { NoCopyStoredError } from './backups.errors';
 import { QueueName, ReplicatePayload, ReplicationJob, replicationJobId } from './backups.jobs';
 import { backupFacts } from './backup-facts';
+import { flushWith } from './flush-with';
 
 /**
  * The one store step of every backup type: the sealed object to every provider at once, each copy's outcome on its
@@ -33,7 +34,11 @@ export class BackupStore {
     @InjectQueue(QueueName.REPLICATION) private readonly replicationQueue: Queue<ReplicatePayload>,
   ) {}
 
-  async store(em: EntityManager, record: BackupRecord, sealed: SealedBackup): Promise<void> {
+  /**
+   * `whileCommitting` runs in the transaction that completes the record (the job runner frees the lock there), so
+   * that nobody sees the backup COMPLETED while its lock is still held.
+   */
+  async store(em: EntityManager, record: BackupRecord, sealed: SealedBackup, whileCommitting: (tx: EntityManager) => Promise<void> = async () => undefined): Promise<void> {
     const key = record.objectKey;
     const targets = record.locations.getItems().map((l) => this.storage.require(l.provider));
     let details: Awaited<SealedBackup['details']>;
@@ -56,7 +61,7 @@ export class BackupStore {
 
     record.complete({ ...sealed.stats(), rowCounts: details.rowCounts, keyId: sealed.keyId, compression: sealed.compression }, await this.expiry.expiresAt(record.type, record.createdAt));
     await this.writeSidecars(record);
-    await em.flush();
+    await flushWith(em, () => whileCommitting(em));
 
     const facts = backupFacts(record);
     const missing = record.missingCopies;

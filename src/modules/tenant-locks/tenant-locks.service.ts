@@ -61,6 +61,11 @@ export class TenantLocksService {
     await this.em.fork().nativeDelete(TenantLock, { tenantId, operationId });
   }
 
+  /** Frees the lock inside the caller's transaction, so that it is free exactly when the operation's end is visible. */
+  async releaseWithin(em: EntityManager, tenantId: string, operationId: string): Promise<void> {
+    await em.getConnection().execute('delete from tenant_locks where tenant_id = ? and operation_id = ?', [tenantId, operationId], 'run', em.getTransactionContext());
+  }
+
   async holder(tenantId: string): Promise<TenantLock | null> {
     return this.em.fork().findOne(TenantLock, { tenantId });
   }
