@@ -1,14 +1,17 @@
 import { INestApplication, INestApplicationContext, LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from './app.module';
 import { AppConfig } from './config';
 import { setupSwagger } from './swagger';
 
 /** The HTTP application (roles api / all), ready to listen. Used by main.ts and the e2e tests. */
 export async function createHttpApp(config: AppConfig, logger?: LoggerService | false): Promise<INestApplication> {
-  const app = await NestFactory.create(AppModule.forRoot(config), { logger: logger ?? undefined, abortOnError: false });
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), { logger: logger ?? undefined, abortOnError: false });
+  // No framework fingerprint in every answer.
+  app.disable('x-powered-by');
   app.enableShutdownHooks();
-  setupSwagger(app);
+  if (config.docsEnabled) setupSwagger(app);
   return app;
 }
 

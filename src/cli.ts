@@ -4,7 +4,7 @@ import { signToken } from './common/auth/jwt-tokens';
 import { ROLES, Role } from './common/auth/principal';
 import { decryptCommand } from './cli/decrypt.command';
 import { ensureDemoPlatform } from './cli/demo-platform';
-import { ConfigError, configFromEnvironment } from './config';
+import { ConfigError, configFromEnvironment, parseDurationSeconds } from './config';
 import { migrateCatalog } from './database/migrate';
 import { redactUrl } from './logging';
 import { PROVIDER_NAMES } from '../libs/storage/storage.port';
@@ -36,7 +36,10 @@ program
   .action((options: { role: Role; sub: string; tenant?: string; expires: string }) => {
     const config = configFromEnvironment();
     if (options.role === 'tenant_user' && !options.tenant) throw new Error('--tenant is required for a tenant_user token');
-    console.log(signToken({ sub: options.sub, role: options.role, tenantId: options.tenant }, config.jwtSecret, options.expires as '12h'));
+    const seconds = parseDurationSeconds(options.expires);
+    if (seconds === undefined || seconds < 1) throw new Error('--expires must be a duration such as 3600, 45m, 12h or 7d');
+    if (seconds > config.auth.maxTokenTtlSeconds) throw new Error(`--expires ${options.expires} is longer than JWT_MAX_TTL (${config.auth.maxTokenTtlSeconds} s): the service would refuse the token`);
+    console.log(signToken({ sub: options.sub, role: options.role, tenantId: options.tenant }, config.jwtSecret, seconds, { issuer: config.auth.issuer, audience: config.auth.audience }));
   });
 
 program

@@ -3,3 +3,4 @@ export * from './config.errors';
 export * from './load-config';
 export * from './dev-secrets';
 export const APP_CONFIG = Symbol('APP_CONFIG');
+export * from './duration';

@@ -318,7 +318,7 @@ describe('tenant restores over HTTP (real PostgreSQL, Redis, local disk and an S
     const expected = { A: await hashes(A), B: await hashes(B) };
     await damage(A);
     await damage(B);
-    const result = await restore('all', {});
+    const result = await restore('all', { confirm: true });
     expect(result).toMatchObject({ type: 'ALL', status: 'COMPLETED', progress: 100 });
     expect(result.items.map((i) => [i.tenantId, i.backupId, i.status]).sort()).toEqual(
       [
@@ -331,7 +331,7 @@ describe('tenant restores over HTTP (real PostgreSQL, Redis, local disk and an S
 
     await platform.query(`INSERT INTO tenants (id, slug, name, status, home_currency, created_at) VALUES ($1, 'newco', 'Newco', 'active', 'EUR', now())`, [D]);
     try {
-      const partial = await restore('all', { mode: 'MERGE' });
+      const partial = await restore('all', { confirm: true, mode: 'MERGE' });
       expect(partial.status).toBe('PARTIAL');
       expect(partial.items.find((i) => i.tenantId === D)).toMatchObject({ status: 'FAILED', errorMessage: expect.stringMatching(/^no completed TENANT backup at or before /) });
       expect(partial.items.filter((i) => i.tenantId !== D).map((i) => i.status)).toEqual(['COMPLETED', 'COMPLETED']);
@@ -339,7 +339,7 @@ describe('tenant restores over HTTP (real PostgreSQL, Redis, local disk and an S
       await platform.query('DELETE FROM tenants WHERE id = $1', [D]);
     }
 
-    const tooEarly = await http().post('/api/super-admin/restore/all').set(admin()).send({ backupDate: '2001-01-01' }).expect(400);
+    const tooEarly = await http().post('/api/super-admin/restore/all').set(admin()).send({ confirm: true, backupDate: '2001-01-01' }).expect(400);
     expect(tooEarly.body.message).toMatch(/No active tenant has a completed TENANT backup at or before 2001-01-01T23:59:59.999Z/);
   });
 
@@ -464,8 +464,8 @@ describe('tenant restores over HTTP (real PostgreSQL, Redis, local disk and an S
       ['multiple', { pairs: [{ tenantId: A, backupId: 'x' }] }, 'backupId'],
       ['multiple', { pairs: [{ tenantId: A, backupId: randomUUID(), more: true }] }, 'more'],
       ['multiple', { pairs: [{ tenantId: A, backupId: randomUUID() }, { tenantId: A, backupId: randomUUID() }] }, 'pairs must not list a tenant twice'],
-      ['all', { backupDate: 'yesterday' }, 'backupDate'],
-      ['all', { backupDate: '2026-W47' }, 'backupDate'],
+      ['all', { confirm: true, backupDate: 'yesterday' }, 'backupDate'],
+      ['all', { confirm: true, backupDate: '2026-W47' }, 'backupDate'],
     ])('POST restore/%s %j answers 400 naming %s', async (path, body, field) => {
       const res = await http().post(`/api/super-admin/restore/${path}`).set(admin()).send(body).expect(400);
       expect(res.body).toMatchObject({ statusCode: 400, error: 'Bad Request' });

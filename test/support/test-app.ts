@@ -1,4 +1,4 @@
-import { INestApplication } from '@nestjs/common';
+import { INestApplication, LoggerService } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -18,6 +18,8 @@ export interface TestEnvironment {
   config: AppConfig;
   /** The environment variables the app was configured from: give them to a child process (CLI, worker) of the same setup. */
   variables: Record<string, string>;
+  /** Every line the app logged, when started with `captureLogs`. */
+  logs: string[];
   catalog: TestDatabase;
   platform: TestDatabase;
   s3?: S3TestServer;
@@ -32,7 +34,7 @@ export interface TestEnvironment {
  * copies), its own queue prefix in Redis, a temporary local storage directory and, when asked, an s3rver bucket
  * configured as provider b2.
  */
-export async function startTestEnvironment(options: { s3?: boolean; env?: Record<string, string> } = {}): Promise<TestEnvironment> {
+export async function startTestEnvironment(options: { s3?: boolean; env?: Record<string, string>; captureLogs?: boolean } = {}): Promise<TestEnvironment> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
   const catalog = await createTestDatabase('catalog', 'catalog');
   const platform = await createTestDatabase('platform', 'platform');
@@ -55,13 +57,15 @@ export async function startTestEnvironment(options: { s3?: boolean; env?: Record
     ...options.env,
   };
   const config = loadConfig(env);
-  const app = await createHttpApp(config, false);
+  const logs: string[] = [];
+  const app = await createHttpApp(config, options.captureLogs ? capturingLogger(logs) : false);
   await app.init();
 
   return {
     app,
     config,
     variables: env,
+    logs,
     catalog,
     platform,
     s3,
@@ -77,4 +81,10 @@ export async function startTestEnvironment(options: { s3?: boolean; env?: Record
       await platform.drop();
     },
   };
+}
+
+/** A logger that keeps every line (all levels), so a test can check what the service writes to its logs. */
+function capturingLogger(lines: string[]): LoggerService {
+  const keep = (level: string) => (message: unknown, ...rest: unknown[]) => void lines.push(`${level} ${[message, ...rest].map((part) => (part instanceof Error ? `${part.message} ${part.stack}` : typeof part === 'string' ? part : JSON.stringify(part))).join(' ')}`);
+  return { log: keep('log'), error: keep('error'), warn: keep('warn'), debug: keep('debug'), verbose: keep('verbose'), fatal: keep('fatal') };
 }

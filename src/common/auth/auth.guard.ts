@@ -22,7 +22,7 @@ export class AuthGuard implements CanActivate {
     const [scheme, token] = header.split(' ');
     if (scheme !== 'Bearer' || !token) throw new UnauthorizedException('Missing bearer token');
     try {
-      request.principal = verifyToken(token, this.config.jwtSecret);
+      request.principal = verifyToken(token, this.config.jwtSecret, { maxTtlSeconds: this.config.auth.maxTokenTtlSeconds, issuer: this.config.auth.issuer, audience: this.config.auth.audience });
     } catch (error) {
       throw new UnauthorizedException(error instanceof InvalidTokenError ? error.message : 'Invalid token');
     }

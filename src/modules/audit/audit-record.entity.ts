@@ -1,9 +1,12 @@
 import { Entity, Enum, Index, PrimaryKey, Property } from '@mikro-orm/core';
 import { randomUUID } from 'node:crypto';
 
+/** FAILURE: the work failed. DENIED: no or a bad token (401), or the wrong role (403). REFUSED: the request was refused (other 4xx). */
 export enum AuditOutcome {
   SUCCESS = 'SUCCESS',
   FAILURE = 'FAILURE',
+  DENIED = 'DENIED',
+  REFUSED = 'REFUSED',
 }
 
 /** Who did what to which target, when, and how it ended. Written for every operation that changes anything. */

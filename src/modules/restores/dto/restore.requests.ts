@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayNotEmpty, ArrayUnique, IsArray, IsBoolean, IsEnum, IsIn, IsISO8601, IsOptional, IsUUID, Matches, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, ArrayNotEmpty, ArrayUnique, Equals, IsArray, IsBoolean, IsEnum, IsIn, IsISO8601, IsOptional, IsUUID, Matches, ValidateNested } from 'class-validator';
 import { PROVIDER_NAMES, ProviderName } from '../../../../libs/storage/storage.port';
 import { RestoreMode, RestoreOptions } from '../restore.types';
 
@@ -58,6 +58,10 @@ export class MultipleRestoreBody extends RestoreOptionsBody {
 }
 
 export class AllRestoreBody extends RestoreOptionsBody {
+  @ApiProperty({ enum: [true], description: 'Must be true: this overwrites every active tenant' })
+  @Equals(true, { message: 'confirm must be true: a restore of all tenants overwrites every active tenant' })
+  confirm!: true;
+
   @ApiPropertyOptional({
     example: '2026-11-22T23:59:59Z',
     description: 'Each active tenant is restored from its newest completed TENANT backup at or before this instant (default: now). A date without a time means the end of that day, UTC',
