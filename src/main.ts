@@ -1,26 +1,67 @@
 import 'reflect-metadata';
+import { existsSync } from 'node:fs';
+import type { INestApplicationContext } from '@nestjs/common';
 import { createBackgroundApp, createHttpApp } from './app.factory';
-import { ConfigError, configFromEnvironment } from './config';
+import { QueueWorker } from './common/queue-worker';
+import { AppConfig, ConfigError, configFromEnvironment } from './config';
 import { createLogger, redactUrl } from './logging';
+import { installProcessGuards } from './process-guards';
+import { AggregateStartupError, checkDependencies } from './startup-checks';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 async function bootstrap(): Promise<void> {
+  // A .env in the working directory is read (variables already set win), as .env.example suggests.
+  if (existsSync('.env')) process.loadEnvFile('.env');
   const config = configFromEnvironment();
   const logger = createLogger(config);
+  installProcessGuards(logger);
   logger.log(`starting role=${config.role} catalog=${redactUrl(config.databaseUrl)} platform=${redactUrl(config.sourceDatabaseUrl)}${config.demoPlatform ? ' (demo)' : ''} storage=${config.storage.providers.join(',')}`);
+  await checkDependencies(config);
+  let app: INestApplicationContext;
   if (config.role === 'api' || config.role === 'all') {
-    const app = await createHttpApp(config, logger);
-    await app.listen(config.port);
-    logger.log(`listening on http://localhost:${config.port} (Swagger UI at /docs)`);
+    const http = await createHttpApp(config, logger);
+    await http.listen(config.port);
+    app = http;
+    logger.log(`listening on http://localhost:${config.port}${config.docsEnabled ? ' (Swagger UI at /docs)' : ''}`);
   } else {
-    await createBackgroundApp(config, logger);
+    app = await createBackgroundApp(config, logger);
     logger.log(`${config.role} running`);
   }
+  stopGracefullyOnSignals(app, config, logger);
+}
+
+/**
+ * SIGTERM / SIGINT: stop taking jobs and requests, let running jobs finish for up to SHUTDOWN_TIMEOUT_SECONDS, then
+ * exit. Jobs still running then are handed back: their locks lapse and another worker takes them over.
+ */
+function stopGracefullyOnSignals(app: INestApplicationContext, config: AppConfig, logger: ReturnType<typeof createLogger>): void {
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    logger.log(`${signal} received: shutting down; ${QueueWorker.runningCount()} running job(s) get up to ${config.shutdownTimeoutMs / 1000} s to finish`);
+    const timedOut = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), config.shutdownTimeoutMs).unref());
+    void Promise.race([app.close().then(() => 'closed' as const), timedOut]).then(
+      (how) => {
+        if (how === 'timeout') logger.warn(`shutdown timeout reached with ${QueueWorker.runningCount()} job(s) still running: they are handed back to the queue`);
+        logger.log('stopped');
+        process.exit(0);
+      },
+      (error: Error) => {
+        logger.error(`shutdown failed: ${error.message}`);
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
 }
 
 bootstrap().catch((error: unknown) => {
-  // A configuration error is the operator's to fix: print the list of bad variables, no stack trace.
-  console.error(error instanceof ConfigError ? error.message : error);
+  // What an operator can act on, in one line per problem: which variable, which host, why. Stack traces only on demand.
+  const actionable = error instanceof ConfigError || error instanceof AggregateStartupError;
+  console.error(actionable ? (error as Error).message : `startup failed: ${(error as Error)?.message ?? String(error)}`);
+  if (process.env.LOG_LEVEL === 'debug' && error instanceof Error) console.error(error.stack);
   process.exit(1);
 });

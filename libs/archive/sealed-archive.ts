@@ -19,17 +19,25 @@ function chain(...streams: NodeJS.ReadWriteStream[] | [Readable, ...NodeJS.ReadW
   return pipeline(streams as unknown as [Readable, NodeJS.ReadWriteStream], () => undefined) as unknown as Readable;
 }
 
+export interface SealOptions {
+  /** `gzip` (default), or `none` for plaintext that is compressed already (a zip). Recorded in the envelope header. */
+  compression?: 'gzip' | 'none';
+  gzipLevel?: number;
+}
+
 /**
  * plaintext → gzip → encrypt, measuring each stage (SPEC §4: compress, then encrypt). `stats()` is valid once
- * the returned stream has ended.
+ * the returned stream has ended; destroying the result stops the plaintext too.
  */
-export function sealStream(plaintext: Readable, ring: KeyRing, context: KeyContext, options: { gzipLevel?: number } = {}): { stream: Readable; stats(): SealedStats; compression: string } {
+export function sealStream(plaintext: Readable, ring: KeyRing, context: KeyContext, options: SealOptions = {}): { stream: Readable; stats(): SealedStats; compression: string } {
+  const compression = options.compression ?? COMPRESSION;
   const raw = new ByteCounter();
   const compressed = new ByteCounter();
   const stored = new ByteCounter();
   const hash = new Sha256Meter();
-  const stream = chain(plaintext, raw, createGzip({ level: options.gzipLevel ?? 6 }), compressed, createEncryptStream(ring, context, { compression: COMPRESSION }), stored, hash);
-  return { stream, compression: COMPRESSION, stats: () => ({ rawBytes: raw.bytes, compressedBytes: compressed.bytes, storedBytes: stored.bytes, sha256: hash.digest() }) };
+  const compress = compression === 'gzip' ? [createGzip({ level: options.gzipLevel ?? 6 })] : [];
+  const stream = chain(plaintext, raw, ...compress, compressed, createEncryptStream(ring, context, { compression }), stored, hash);
+  return { stream, compression, stats: () => ({ rawBytes: raw.bytes, compressedBytes: compressed.bytes, storedBytes: stored.bytes, sha256: hash.digest() }) };
 }
 
 /**

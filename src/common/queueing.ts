@@ -14,18 +14,20 @@ export class QueueUnavailableError extends DomainError {
 export const ENQUEUE_TIMEOUT_MS = 3_000;
 
 /**
- * Adds a job, failing fast with QueueUnavailableError when Redis is not connected, or does not answer within the
- * timeout. (A job whose add was buffered by the client and sent once Redis is back finds no record and ends there.)
+ * Adds a job, failing with QueueUnavailableError (503) when Redis does not take it within the timeout. A client that
+ * is reconnecting gets that long to become ready, so a request made just after Redis came back succeeds. (A job whose
+ * add the client buffered and sent once Redis was back, after the request had been answered, finds no record and
+ * ends there.)
  */
 export async function addJob<T>(queue: Queue<T>, name: string, data: T, options: JobsOptions, timeoutMs = ENQUEUE_TIMEOUT_MS): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new QueueUnavailableError(queue.name, `no answer within ${timeoutMs} ms`)), timeoutMs);
+    timer = setTimeout(() => reject(new QueueUnavailableError(queue.name, `Redis did not answer within ${timeoutMs} ms`)), timeoutMs);
   });
   try {
     const adding = (async () => {
-      const client = await queue.client;
-      if (client.status !== 'ready') throw new QueueUnavailableError(queue.name, `Redis connection is ${client.status}`);
+      const client = (await queue.client) as unknown as { status: string; once(event: 'ready', listener: () => void): void };
+      if (client.status !== 'ready') await new Promise<void>((resolve) => client.once('ready', resolve));
       // BullMQ's generic job-name typing is stricter than needed here: names are the enums of each context.
       await (queue as unknown as Queue).add(name, data, options);
     })();

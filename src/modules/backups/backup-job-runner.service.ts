@@ -1,11 +1,12 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Job, UnrecoverableError } from 'bullmq';
+import { Cancellation } from '../../common/cancellation';
 import { DomainEvents } from '../../common/domain-events';
 import { APP_CONFIG, AppConfig } from '../../config';
 import { TenantLocksService } from '../tenant-locks';
 import { backupFacts } from './backup-facts';
-import { keepRecordAlive } from './backup-heartbeat';
+import { watchRecord } from './backup-heartbeat';
 import { backupLockKey } from './backup-locks';
 import { flushWith } from './flush-with';
 import { BackupProducers, ProgressReporter } from './backup-producer';
@@ -40,7 +41,8 @@ export class BackupJobRunner {
     const label = `${record.type} backup ${record.id}${record.tenantId ? ` of tenant ${record.tenantId}` : ''}`;
     const lockKey = backupLockKey(record.type, record.tenantId);
     const stopLockHeartbeat = lockKey ? this.locks.keepAlive(lockKey, record.id) : () => undefined;
-    const stopRecordHeartbeat = keepRecordAlive(this.em, this.config, record.id);
+    const cancellation = new Cancellation();
+    const stopWatching = watchRecord(this.em, this.config, record.id, cancellation);
     // A late progress report must not overwrite a finished record's 100.
     const onProgress: ProgressReporter = (p) =>
       job.updateProgress(p).then(() => em.nativeUpdate(BackupRecord, { id: record.id, status: BackupStatus.IN_PROGRESS }, { progress: p })).then(() => undefined);
@@ -49,11 +51,19 @@ export class BackupJobRunner {
       record.start();
       await em.flush();
       const sealed = await this.producers.for(record.type).produce(record, onProgress);
+      // A cancel stops the upload by failing its source; the store step then fails with it and keeps nothing.
+      cancellation.onRequest((cancelled) => sealed.stream.destroy(cancelled));
       await this.store.store(em, record, sealed, async (tx) => {
         if (lockKey) await this.locks.releaseWithin(tx, lockKey, record.id);
       });
       this.logger.log(`${label}: COMPLETED in ${record.durationMs} ms, ${record.storedBytes} bytes stored`);
     } catch (error) {
+      const cancelled = cancellation.error;
+      if (cancelled) {
+        this.logger.warn(`${label}: ${cancelled.message}`);
+        await this.failForGood(record.id, cancelled.message, { cancelled: true });
+        throw new UnrecoverableError(cancelled.message);
+      }
       const reason = (error as Error).message;
       const final = error instanceof UnrecoverableError || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
       this.logger.error(`${label}: attempt ${job.attemptsMade + 1}${final ? ' (final)' : ''} failed: ${reason}`);
@@ -62,15 +72,16 @@ export class BackupJobRunner {
       throw error;
     } finally {
       stopLockHeartbeat();
-      stopRecordHeartbeat();
+      stopWatching();
     }
   }
 
   /**
-   * Ends a backup FAILED for good: objects removed, lock freed, `backup.failed` announced. Also used by the sweep and
-   * by cancel. A record that is already finished is left alone (returns false).
+   * Ends a backup FAILED for good: objects removed, lock freed, `backup.failed` announced (not for a cancel, which is
+   * an operator's choice, not a failure). Also used by the sweep and by cancel. A record that is already finished is
+   * left alone (returns false).
    */
-  async failForGood(backupId: string, reason: string): Promise<boolean> {
+  async failForGood(backupId: string, reason: string, options: { cancelled?: boolean } = {}): Promise<boolean> {
     const em = this.em.fork();
     const record = await em.findOne(BackupRecord, { id: backupId }, { populate: ['locations'] });
     if (!record || record.isFinished) return false;
@@ -80,7 +91,7 @@ export class BackupJobRunner {
       if (lockKey) await this.locks.releaseWithin(em, lockKey, record.id);
     });
     await this.store.removeObjects(record);
-    this.events.emit({ type: 'backup.failed', ...backupFacts(record), reason, durationMs: record.durationMs ?? 0 });
+    if (!options.cancelled) this.events.emit({ type: 'backup.failed', ...backupFacts(record), reason, durationMs: record.durationMs ?? 0 });
     return true;
   }
 

@@ -1,4 +1,4 @@
-import { CUSTOMER_PREFIX, DISASTER_PREFIX, isUuid, parseBackupKey, sidecarKeyFor, StoragePort, TENANTS_PREFIX } from '../../../libs/storage';
+import { DISASTER_PREFIX, isUuid, parseBackupKey, sidecarKeyFor, StoragePort, TENANTS_PREFIX } from '../../../libs/storage';
 import type { ProviderName } from '../../../libs/storage/storage.port';
 import type { BackupRecord } from './backup.entity';
 import { BackupStatus, BackupType } from './backup.types';
@@ -39,8 +39,11 @@ const TYPES_UNDER: Record<string, BackupType[]> = {
   disaster: [BackupType.DISASTER],
   customer: [BackupType.CUSTOMER],
 };
-/** The prefixes a catalog rebuild walks. */
-export const SIDECAR_PREFIXES = [TENANTS_PREFIX, DISASTER_PREFIX, CUSTOMER_PREFIX];
+/**
+ * The prefixes a catalog rebuild walks. Customer exports are left out: they are short-lived downloads whose window
+ * lives in their own context's records; the orphan sweep removes any a lost catalog leaves behind.
+ */
+export const SIDECAR_PREFIXES = [TENANTS_PREFIX, DISASTER_PREFIX];
 
 export function sidecarBody(record: BackupRecord): Buffer {
   if (record.status !== BackupStatus.COMPLETED || !record.sha256 || !record.keyId || !record.completedAt) {

@@ -91,6 +91,13 @@ export class BackupRecord {
   @Property({ type: 'timestamptz', nullable: true })
   heartbeatAt?: Date;
 
+  /** An operator asked to stop it; the worker running it sees this at its next heartbeat. */
+  @Property({ type: 'timestamptz', nullable: true })
+  cancelRequestedAt?: Date;
+
+  @Property({ type: 'text', nullable: true })
+  cancelRequestedBy?: string;
+
   @Property({ type: 'timestamptz', nullable: true })
   completedAt?: Date;
 

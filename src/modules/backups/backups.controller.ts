@@ -44,6 +44,20 @@ export class BackupsController {
     return page(records.map(BackupResponse.from), total, query);
   }
 
+  @Post(':backupId/cancel')
+  @HttpCode(HttpStatus.ACCEPTED)
+  @Audited('backup.cancel', 'backup')
+  @ApiOperation({
+    summary: 'Stop a queued or running TENANT or DISASTER backup',
+    description:
+      'A queued backup ends FAILED at once ("cancelled by …"). A running one is asked to stop: the worker running it fails its upload at its next heartbeat and keeps nothing; poll the record. 409 when it has already ended.',
+  })
+  @ApiAcceptedResponse({ type: BackupResponse })
+  @ApiErrors(400, 404, 409)
+  async cancel(@Param() { backupId }: BackupIdParams, @CurrentPrincipal() principal: Principal): Promise<BackupResponse> {
+    return BackupResponse.from(await this.backups.cancel(backupId, principal.sub));
+  }
+
   @Get(':backupId')
   @ApiOperation({ summary: 'One backup with its locations' })
   @ApiOkResponse({ type: BackupResponse })

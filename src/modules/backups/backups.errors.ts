@@ -25,6 +25,15 @@ export class BackupRunningError extends DomainError {
   }
 }
 
+/** Only work that has not ended can be cancelled. */
+export class BackupAlreadyFinishedError extends DomainError {
+  readonly code = 'BACKUP.ALREADY_FINISHED';
+  readonly kind = 'conflict';
+  constructor(backupId: string, status: string) {
+    super(`Backup ${backupId} is already ${status}; only PENDING or IN_PROGRESS backups can be cancelled`);
+  }
+}
+
 /** The PRE_RESTORE snapshot could not be taken: its record is FAILED and nothing of it stays stored. */
 export class SnapshotFailedError extends DomainError {
   readonly code = 'BACKUP.SNAPSHOT_FAILED';

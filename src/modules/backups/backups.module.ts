@@ -7,6 +7,7 @@ import { TenantLocksModule } from '../tenant-locks';
 import { BackupJobRunner } from './backup-job-runner.service';
 import { BackupLocation } from './backup-location.entity';
 import { BackupProducers } from './backup-producer';
+import { BackupStatisticsService } from './backup-statistics.service';
 import { BackupStore } from './backup-store.service';
 import { BackupRecord } from './backup.entity';
 import { BackupsController } from './backups.controller';
@@ -43,10 +44,11 @@ export class BackupsModule {
         TenantBackupProducer,
         ReplicationService,
         BackupsSweeper,
+        BackupStatisticsService,
         ...(parts.worker ? [BackupsProcessor, ReplicationProcessor] : []),
         ...(parts.scheduler ? [BackupsScheduler] : []),
       ],
-      exports: [BackupsService, BackupProducers, BackupJobRunner, BackupsSweeper],
+      exports: [BackupsService, BackupProducers, BackupJobRunner, BackupsSweeper, BackupStatisticsService],
     };
   }
 }

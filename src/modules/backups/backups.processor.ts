@@ -18,4 +18,8 @@ export class BackupsProcessor extends QueueWorker {
   process(job: Job<RunBackupPayload>): Promise<void> {
     return this.runner.run(job);
   }
+
+  protected override async abandon(job: Job<RunBackupPayload>, reason: string): Promise<void> {
+    await this.runner.failForGood(job.data.backupId, reason);
+  }
 }

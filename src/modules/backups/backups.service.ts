@@ -6,19 +6,22 @@ import { Queue } from 'bullmq';
 import { customerExportKey, disasterBackupKey, tenantBackupKey } from '../../../libs/storage';
 import type { ProviderName } from '../../../libs/storage/storage.port';
 import { DomainError } from '../../common/domain-error';
+import { Cancellation } from '../../common/cancellation';
 import { DomainEvents } from '../../common/domain-events';
 import { addJob } from '../../common/queueing';
 import { APP_CONFIG, AppConfig } from '../../config';
 import { PlatformDatabase } from '../platform';
 import { TenantBusyError, TenantLocksService } from '../tenant-locks';
 import { backupFacts } from './backup-facts';
-import { keepRecordAlive } from './backup-heartbeat';
+import { watchRecord } from './backup-heartbeat';
 import { backupLockKey } from './backup-locks';
 import { BackupProducers, ProgressReporter } from './backup-producer';
 import { BackupStore } from './backup-store.service';
 import { BackupRecord } from './backup.entity';
 import { BackupType } from './backup.types';
-import { BackupNotFoundError, BackupRunningError, SnapshotFailedError } from './backups.errors';
+import { BackupAlreadyFinishedError, BackupNotFoundError, BackupRunningError, SnapshotFailedError } from './backups.errors';
+import { BackupJobRunner } from './backup-job-runner.service';
+import { BackupStatus } from './backup.types';
 import { BackupJob, backupJobId, QueueName, RunBackupPayload } from './backups.jobs';
 
 export interface BulkBackupResult {
@@ -54,8 +57,33 @@ export class BackupsService {
     private readonly producers: BackupProducers,
     private readonly store: BackupStore,
     private readonly events: DomainEvents,
+    private readonly runner: BackupJobRunner,
     @InjectQueue(QueueName.BACKUPS) private readonly queue: Queue<RunBackupPayload>,
   ) {}
+
+  /**
+   * Stops a TENANT or DISASTER backup. A queued one (or one waiting for its retry) loses its job and ends FAILED at
+   * once; a running one is asked to stop, and the worker running it (in any process) fails its upload at its next
+   * heartbeat, so that nothing of it stays stored. A backup whose upload has finished completes anyway.
+   */
+  async cancel(backupId: string, by: string): Promise<BackupRecord> {
+    const record = await this.get(backupId, [BackupType.TENANT, BackupType.DISASTER]);
+    if (record.isFinished) throw new BackupAlreadyFinishedError(record.id, record.status);
+    const reason = `cancelled by ${by}`;
+    const job = this.producers.jobOf(record.type, record.id);
+    const queued = job && (await job.queue.getJob(job.jobId));
+    if (record.status === BackupStatus.PENDING && queued && ['waiting', 'delayed', 'prioritized'].includes(await queued.getState())) {
+      // remove() refuses a job a worker has just locked; then the running path below applies.
+      const removed = await queued.remove().then(() => true, () => false);
+      if (removed) {
+        await this.runner.failForGood(record.id, reason, { cancelled: true });
+        return this.get(record.id, [record.type]);
+      }
+    }
+    await this.em.fork().nativeUpdate(BackupRecord, { id: record.id }, { cancelRequestedAt: new Date(), cancelRequestedBy: by });
+    this.logger.log(`${record.type} backup ${record.id}: cancel requested by ${by}`);
+    return this.get(record.id, [record.type]);
+  }
 
   /**
    * Creates a PENDING record holding its lock (tenant, or the platform's disaster lock) in one transaction, then
@@ -160,7 +188,7 @@ export class BackupsService {
     });
     record.start();
     await em.persistAndFlush(record);
-    const stopHeartbeat = keepRecordAlive(this.em, this.config, record.id);
+    const stopHeartbeat = watchRecord(this.em, this.config, record.id, new Cancellation());
     try {
       await this.store.store(em, record, await this.producers.for(BackupType.PRE_RESTORE).produce(record, onProgress));
       return record;

@@ -9,6 +9,8 @@ export type { BackupRequest, BulkBackupResult } from './backups.service';
 export { BackupJobRunner } from './backup-job-runner.service';
 export { BackupsSweeper } from './backups.sweeper';
 export type { SweepReport } from './backups.sweeper';
+export { BackupStatisticsService } from './backup-statistics.service';
+export type { BackupDurationStats, BackupOutcomeCount, BackupTotal, StoredBytesAtProvider, TenantFreshness } from './backup-statistics.service';
 export { BackupProducers } from './backup-producer';
 export type { BackupJobLocation, BackupProducer, ProgressReporter, SealedBackup } from './backup-producer';
 export { BACKUP_EXPIRY_POLICY } from './backup-expiry.port';

@@ -7,7 +7,7 @@ import { readConfigBundle } from '../../../libs/archive/disaster-config-bundle';
 import { DISASTER_FORMAT_VERSION, DisasterManifest } from '../../../libs/archive/disaster-manifest';
 import { sealStream } from '../../../libs/archive/sealed-archive';
 import { KeyRing } from '../../../libs/crypto';
-import { CONFIG_URL_PARAMS, inspectSource, locatePgTool, parsePgUrl, pgDumpStream, PostgresToolError } from '../../../libs/pg-tools';
+import { CONFIG_URL_PARAMS, countRowsInSnapshot, inspectSource, locatePgTool, parsePgUrl, pgDumpStream, PostgresToolError } from '../../../libs/pg-tools';
 import { KEY_RING } from '../../common/key-ring.token';
 import { APP_CONFIG, AppConfig } from '../../config';
 import { BackupProducer, BackupProducers, BackupRecord, BackupType, ProgressReporter, SealedBackup } from '../backups';
@@ -36,27 +36,39 @@ export class DisasterBackupProducer implements BackupProducer, OnModuleInit {
   async produce(record: BackupRecord, onProgress: ProgressReporter): Promise<SealedBackup> {
     const source = parsePgUrl(this.platform.connectionString, CONFIG_URL_PARAMS);
     const { manifest, configData, pgDump, tableBytes } = await this.prepare(record, source);
+    // The rows of every table in the snapshot the dump then reads: the source's counts at backup time, kept on the
+    // record (and its sidecar) for test restores to compare with.
+    const counted = await countRowsInSnapshot(source);
     let reported = 0;
-    const dump = pgDumpStream(pgDump, source);
-    const archive = createDisasterArchiveStream({
-      manifest,
-      configData,
-      dump,
-      // The dump's size is unknown in advance: table sizes are the yardstick, capped below 100 until it is stored.
-      onDumpBytes: (bytes) => {
-        const percent = Math.min(95, Math.floor((bytes / Math.max(tableBytes, 1)) * 95));
-        if (percent > reported) void Promise.resolve(onProgress((reported = percent))).catch(() => undefined);
-      },
-    });
+    const dump = pgDumpStream(pgDump, source, { snapshot: counted.snapshot });
+    let archive: ReturnType<typeof createDisasterArchiveStream>;
+    try {
+      archive = createDisasterArchiveStream({
+        manifest,
+        configData,
+        dump,
+        // The dump's size is unknown in advance: table sizes are the yardstick, capped below 100 until it is stored.
+        onDumpBytes: (bytes) => {
+          const percent = Math.min(95, Math.floor((bytes / Math.max(tableBytes, 1)) * 95));
+          if (percent > reported) void Promise.resolve(onProgress((reported = percent))).catch(() => undefined);
+        },
+      });
+    } catch (error) {
+      dump.destroy();
+      await counted.close();
+      throw error;
+    }
     const sealed = sealStream(archive.stream, this.keyRing, { kind: 'platform' }, { gzipLevel: this.config.backup.gzipLevel });
     return {
       stream: sealed.stream,
       stats: sealed.stats,
-      // A dump has no per-table row counts to report; the manifest inside holds what was dumped.
-      details: archive.summary.then(() => ({ rowCounts: {} })),
+      details: archive.summary.then(() => ({ rowCounts: counted.rowCounts })),
       compression: sealed.compression,
       keyId: this.keyRing.activeKeyId,
-      close: async () => void dump.destroy(),
+      close: async () => {
+        dump.destroy();
+        await counted.close();
+      },
     };
   }
 

@@ -14,4 +14,8 @@ export class DisasterBackupsProcessor extends QueueWorker {
   process(job: Job<RunBackupPayload>): Promise<void> {
     return this.runner.run(job);
   }
+
+  protected override async abandon(job: Job<RunBackupPayload>, reason: string): Promise<void> {
+    await this.runner.failForGood(job.data.backupId, reason);
+  }
 }

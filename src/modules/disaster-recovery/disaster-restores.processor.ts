@@ -11,6 +11,10 @@ export class DisasterRestoresProcessor extends QueueWorker {
     super();
   }
 
+  protected override async abandon(job: Job<RestoreDisasterPayload>, reason: string): Promise<void> {
+    await this.runner.fail(job.data.restoreId, reason);
+  }
+
   async process(job: Job<RestoreDisasterPayload>): Promise<void> {
     try {
       await this.runner.run(job.data.restoreId, job.data.sealedTarget, (p) => job.updateProgress(p));

@@ -67,6 +67,13 @@ export class RestoreOperation {
   @Property({ type: 'timestamptz', nullable: true })
   heartbeatAt?: Date;
 
+  /** An operator asked to stop it; the runner sees this at its next heartbeat and rolls the current tenant back. */
+  @Property({ type: 'timestamptz', nullable: true })
+  cancelRequestedAt?: Date;
+
+  @Property({ type: 'text', nullable: true })
+  cancelRequestedBy?: string;
+
   @Property({ type: 'timestamptz', nullable: true })
   completedAt?: Date;
 

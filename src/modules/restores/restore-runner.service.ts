@@ -6,6 +6,7 @@ import { CryptoError, KeyRing } from '../../../libs/crypto';
 import type { ProviderName } from '../../../libs/storage/storage.port';
 import { ImportProgress, ImportResult, importTenant } from '../../../libs/tenant-data';
 import { DomainEvents } from '../../common/domain-events';
+import { Cancellation } from '../../common/cancellation';
 import { everyInterval, heartbeatIntervalMs } from '../../common/heartbeat';
 import { KEY_RING } from '../../common/key-ring.token';
 import { APP_CONFIG, AppConfig } from '../../config';
@@ -58,14 +59,24 @@ export class RestoreRunner {
     const operation = await em.getRepository(RestoreOperation).findOneWithItems(restoreId);
     if (!operation) throw new RestoreNotFoundError(restoreId);
     if (operation.isFinished) return operation; // a duplicate delivery of a settled job
-    const stopHeartbeat = everyInterval(heartbeatIntervalMs(this.config), () => this.em.fork().nativeUpdate(RestoreOperation, { id: restoreId, status: RestoreStatus.IN_PROGRESS }, { heartbeatAt: new Date() }));
+    // The heartbeat also brings an operator's cancel request, from whichever process it was made in.
+    const cancellation = new Cancellation();
+    const stopHeartbeat = everyInterval(heartbeatIntervalMs(this.config), async () => {
+      const rows = await this.em.getConnection().execute<{ cancel_requested_by: string | null }[]>(
+        'update restore_operations set heartbeat_at = now() where id = ? and status = ? returning cancel_requested_by',
+        [restoreId, RestoreStatus.IN_PROGRESS],
+      );
+      if (rows[0]?.cancel_requested_by) cancellation.request(rows[0].cancel_requested_by);
+    });
     try {
       operation.start();
       await em.flush();
       for (const item of operation.items) {
         if (item.isFinished) continue;
-        if (item.status === RestoreItemStatus.IN_PROGRESS) await this.interrupted(em, operation, item);
-        else await this.restoreItem(em, operation, item, report);
+        const cancelled = cancellation.error;
+        if (cancelled) await this.failItem(em, operation, item, `${cancelled.message} before this tenant was restored; it is unchanged`, { announce: false });
+        else if (item.status === RestoreItemStatus.IN_PROGRESS) await this.interrupted(em, operation, item);
+        else await this.restoreItem(em, operation, item, report, cancellation);
       }
       operation.settle();
       await em.flush();
@@ -78,7 +89,7 @@ export class RestoreRunner {
     }
   }
 
-  private async restoreItem(em: EntityManager, operation: RestoreOperation, item: RestoreItem, report: RestoreProgressReporter): Promise<void> {
+  private async restoreItem(em: EntityManager, operation: RestoreOperation, item: RestoreItem, report: RestoreProgressReporter, cancellation: Cancellation): Promise<void> {
     const tenantId = item.tenantId;
     try {
       // An INDIVIDUAL restore took the lock with its request and renews it here; the others take it in turn.
@@ -110,7 +121,7 @@ export class RestoreRunner {
       await progress(SNAPSHOT_TAKEN, 'pre-restore snapshot taken');
       await em.flush();
 
-      const result = await this.importCopy(operation, item, backup, provider, (p) =>
+      const result = await this.importCopy(operation, item, backup, provider, cancellation, (p) =>
         progress(SNAPSHOT_TAKEN + ((100 - SNAPSHOT_TAKEN) * p.tablesDone) / Math.max(p.tablesTotal, 1), `restoring ${p.table}`),
       );
       item.complete(result.rowsRestored);
@@ -127,7 +138,7 @@ export class RestoreRunner {
         initiatedBy: operation.initiatedBy,
       });
     } catch (error) {
-      await this.failItem(em, operation, item, (error as Error).message);
+      await this.failItem(em, operation, item, (error as Error).message, { announce: !cancellation.error });
     } finally {
       stopHeartbeat();
       await this.locks.release(tenantId, operation.id);
@@ -147,27 +158,33 @@ export class RestoreRunner {
   }
 
   /** Streams the copy into the platform database; any error rolls the tenant's single transaction back. */
-  private async importCopy(operation: RestoreOperation, item: RestoreItem, backup: BackupRecord, provider: ProviderName, onProgress: (p: ImportProgress) => Promise<void>): Promise<ImportResult> {
+  private async importCopy(operation: RestoreOperation, item: RestoreItem, backup: BackupRecord, provider: ProviderName, cancellation: Cancellation, onProgress: (p: ImportProgress) => Promise<void>): Promise<ImportResult> {
+    cancellation.throwIfRequested();
     const stored = await this.storage.require(provider).get(backup.location(provider)!.key);
     const plain = unsealStream(stored, this.keyRing, { kind: 'tenant', tenantId: item.tenantId });
+    // A cancel fails the archive being read: the import stops and its transaction rolls back.
+    const stopListening = cancellation.onRequest((cancelled) => plain.stream.destroy(cancelled));
     try {
       return await importTenant(this.platform.connectionString, this.config.tenancy, item.tenantId, readArchive(plain.stream), {
         mode: operation.mode,
         onProgress,
         // Inside the import's transaction, so a failed check still leaves the tenant as it was.
         beforeCommit: async () => {
+          cancellation.throwIfRequested();
           const sha256 = plain.storedSha256();
           if (sha256 !== backup.sha256) throw new ArchiveError('ARCHIVE.CONTENT_MISMATCH', `sha256 of the object read is ${sha256}, the catalog recorded ${backup.sha256}`);
           if (!(await this.locks.heartbeat(item.tenantId, operation.id))) throw new RestoreAbortedError('the tenant lock was taken over by another operation');
         },
       });
     } catch (error) {
+      if (cancellation.error) throw new Error(`${cancellation.error.message}: the import was rolled back, the tenant is unchanged`, { cause: error });
       if (error instanceof CryptoError || error instanceof ArchiveError) {
         this.events.emit({ type: 'integrity.failure', backupId: backup.id, backupType: backup.type, tenantId: item.tenantId, provider, reason: error.message });
         throw new Error(`integrity check failed at ${provider}, the tenant is unchanged: ${error.message}`, { cause: error });
       }
       throw new Error(`import rolled back, the tenant is unchanged: ${(error as Error).message}`, { cause: error });
     } finally {
+      stopListening();
       plain.stream.destroy();
     }
   }
@@ -182,19 +199,20 @@ export class RestoreRunner {
     await this.locks.release(item.tenantId, operation.id);
   }
 
-  private async failItem(em: EntityManager, operation: RestoreOperation, item: RestoreItem, reason: string): Promise<void> {
+  /** `announce: false` for a cancel: an operator's choice is audited, not alerted on as a failure. */
+  private async failItem(em: EntityManager, operation: RestoreOperation, item: RestoreItem, reason: string, options: { announce?: boolean } = {}): Promise<void> {
     this.logger.error(`restore ${operation.id} of tenant ${item.tenantId} failed: ${reason}`);
     item.fail(reason);
     operation.refreshProgress();
     await em.flush();
-    this.events.emit({ type: 'restore.failed', restoreId: operation.id, tenantId: item.tenantId, backupId: item.backupId, reason, initiatedBy: operation.initiatedBy });
+    if (options.announce !== false) this.events.emit({ type: 'restore.failed', restoreId: operation.id, tenantId: item.tenantId, backupId: item.backupId, reason, initiatedBy: operation.initiatedBy });
   }
 
   /**
    * Settles an operation that cannot go on (the catalog failed under it, its job died, an operator cancelled it) on a
    * fresh unit of work: tenants not yet restored fail with `reason`, their locks are freed. Used by the sweep too.
    */
-  async abort(restoreId: string, reason: string): Promise<void> {
+  async abort(restoreId: string, reason: string, options: { announce?: boolean } = {}): Promise<void> {
     try {
       const em = this.em.fork();
       const operation = await em.getRepository(RestoreOperation).findOneWithItems(restoreId);
@@ -204,7 +222,7 @@ export class RestoreRunner {
       await em.flush();
       for (const item of open) {
         await this.locks.release(item.tenantId, restoreId);
-        this.events.emit({ type: 'restore.failed', restoreId, tenantId: item.tenantId, backupId: item.backupId, reason: item.errorMessage!, initiatedBy: operation.initiatedBy });
+        if (options.announce !== false) this.events.emit({ type: 'restore.failed', restoreId, tenantId: item.tenantId, backupId: item.backupId, reason: item.errorMessage!, initiatedBy: operation.initiatedBy });
       }
     } catch (error) {
       this.logger.error(`restore ${restoreId} could not be settled after "${reason}": ${(error as Error).message}`);

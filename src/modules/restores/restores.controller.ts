@@ -76,6 +76,19 @@ export class RestoresController {
     return page(operations.map(RestoreResponse.from), total, query);
   }
 
+  @Post(':restoreId/cancel')
+  @HttpCode(HttpStatus.ACCEPTED)
+  @Audited('restore.cancel', 'restore')
+  @ApiOperation({
+    summary: 'Stop a queued or running restore',
+    description: 'A queued restore ends FAILED at once. A running one is asked to stop: the tenant being restored is rolled back (its import is one transaction) and the remaining tenants are left untouched; poll the restore. 409 when it has already ended.',
+  })
+  @ApiAcceptedResponse({ type: RestoreResponse })
+  @ApiErrors(400, 404, 409)
+  async cancel(@Param() { restoreId }: RestoreIdParams, @CurrentPrincipal() principal: Principal): Promise<RestoreResponse> {
+    return RestoreResponse.from(await this.restores.cancel(restoreId, principal.sub));
+  }
+
   @Get(':restoreId')
   @ApiOperation({ summary: 'One restore with its progress, rows restored and pre-restore snapshot, per tenant' })
   @ApiOkResponse({ type: RestoreResponse })

@@ -8,6 +8,14 @@ export class RestoreNotFoundError extends DomainError {
   }
 }
 
+export class RestoreAlreadyFinishedError extends DomainError {
+  readonly code = 'RESTORE.ALREADY_FINISHED';
+  readonly kind = 'conflict';
+  constructor(restoreId: string, status: string) {
+    super(`Restore ${restoreId} is already ${status}; only PENDING or IN_PROGRESS restores can be cancelled`);
+  }
+}
+
 export class BackupOfAnotherTenantError extends DomainError {
   readonly code = 'RESTORE.BACKUP_OF_ANOTHER_TENANT';
   readonly kind = 'invalid';

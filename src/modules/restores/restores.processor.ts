@@ -20,4 +20,8 @@ export class RestoresProcessor extends QueueWorker {
     const operation = await this.runner.run(job.data.restoreId, (p) => job.updateProgress(p.percent));
     return operation.status;
   }
+
+  protected override async abandon(job: Job<RunRestorePayload>, reason: string): Promise<void> {
+    await this.runner.abort(job.data.restoreId, reason);
+  }
 }

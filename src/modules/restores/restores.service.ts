@@ -12,7 +12,9 @@ import { assertRestorableInto } from './restorable-backup';
 import { RestoreOperation, RestoreTarget } from './restore-operation.entity';
 import { RestoreValidation, RestoreValidator } from './restore-validator.service';
 import { RestoreOptions, RestoreType } from './restore.types';
-import { BackupNotRestorableError, NoCopyAtProviderError, NoRestoreTargetsError, RestoreNotFoundError } from './restores.errors';
+import { BackupNotRestorableError, NoCopyAtProviderError, NoRestoreTargetsError, RestoreAlreadyFinishedError, RestoreNotFoundError } from './restores.errors';
+import { RestoreRunner } from './restore-runner.service';
+import { RestoreStatus } from './restore.types';
 import { RestoreJob, restoreJobId, RestoreQueueName, RunRestorePayload } from './restores.jobs';
 
 /**
@@ -30,8 +32,29 @@ export class RestoresService {
     private readonly locks: TenantLocksService,
     private readonly backups: BackupsService,
     private readonly validator: RestoreValidator,
+    private readonly runner: RestoreRunner,
     @InjectQueue(RestoreQueueName.RESTORES) private readonly queue: Queue<RunRestorePayload>,
   ) {}
+
+  /**
+   * Stops a restore. A queued one loses its job and its tenants fail "cancelled" at once; a running one is asked to
+   * stop, and its runner (in any process) rolls the tenant being restored back at its next heartbeat and leaves the
+   * rest untouched. Tenants restored before the cancel stay restored.
+   */
+  async cancel(restoreId: string, by: string): Promise<RestoreOperation> {
+    const operation = await this.get(restoreId);
+    if (operation.isFinished) throw new RestoreAlreadyFinishedError(operation.id, operation.status);
+    const reason = `cancelled by ${by}`;
+    const job = await this.queue.getJob(restoreJobId(operation.id));
+    if (operation.status === RestoreStatus.PENDING && job && ['waiting', 'delayed', 'prioritized'].includes(await job.getState())) {
+      if (await job.remove().then(() => true, () => false)) {
+        await this.runner.abort(operation.id, reason, { announce: false });
+        return this.get(operation.id);
+      }
+    }
+    await this.em.fork().nativeUpdate(RestoreOperation, { id: operation.id }, { cancelRequestedAt: new Date(), cancelRequestedBy: by });
+    return this.get(operation.id);
+  }
 
   /** Validates, enqueues and answers with the PENDING operation (the tenant is locked from now on: 409 if busy). */
   async requestTenantRestore(tenantId: string, backupId: string, options: RestoreOptions, initiatedBy: string): Promise<RestoreOperation> {

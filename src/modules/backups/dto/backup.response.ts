@@ -32,6 +32,8 @@ export class BackupResponse {
   @ApiPropertyOptional({ type: 'object', additionalProperties: { type: 'number' } }) rowCounts?: Record<string, number>;
   @ApiPropertyOptional() durationMs?: number;
   @ApiPropertyOptional() errorMessage?: string;
+  @ApiPropertyOptional({ description: 'When an operator asked to stop it, and who' }) cancelRequestedAt?: Date;
+  @ApiPropertyOptional() cancelRequestedBy?: string;
   @ApiProperty() initiatedBy!: string;
   @ApiProperty() createdAt!: Date;
   @ApiPropertyOptional() startedAt?: Date;
@@ -57,6 +59,8 @@ export class BackupResponse {
       rowCounts: r.rowCounts,
       durationMs: r.durationMs,
       errorMessage: r.errorMessage,
+      cancelRequestedAt: r.cancelRequestedAt,
+      cancelRequestedBy: r.cancelRequestedBy,
       initiatedBy: r.initiatedBy,
       createdAt: r.createdAt,
       startedAt: r.startedAt,
