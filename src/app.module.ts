@@ -1,20 +1,24 @@
 import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { BullModule } from '@nestjs/bullmq';
-import { DynamicModule, Global, Module, ValidationPipe } from '@nestjs/common';
+import { DynamicModule, Global, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { ScheduleModule } from '@nestjs/schedule';
 import { KeyRing } from '../libs/crypto';
 import { AuthGuard } from './common/auth';
 import { DomainEventsModule } from './common/domain-events';
 import { HttpErrorFilter } from './common/http-exception.filter';
+import { RequestValidationPipe } from './common/request-validation.pipe';
 import { KEY_RING } from './common/key-ring.token';
 import { redisConnection } from './common/redis-connection';
 import { APP_CONFIG, AppConfig } from './config';
 import { mikroOrmOptions } from './database/mikro-orm.options';
 import { HealthModule } from './health/health.module';
+import { AlertsModule } from './modules/alerts';
 import { AuditModule } from './modules/audit';
 import { BackupsModule } from './modules/backups';
+import { CustomerSelfBackupModule } from './modules/customer-self-backup';
 import { DisasterRecoveryModule } from './modules/disaster-recovery';
+import { MonitoringModule } from './modules/monitoring';
 import { PlatformModule } from './modules/platform';
 import { RestoresModule } from './modules/restores';
 import { RetentionModule } from './modules/retention';
@@ -43,6 +47,7 @@ export class AppModule {
     const parts = { api: ['api', 'all'].includes(config.role), worker: ['worker', 'all'].includes(config.role), scheduler: ['scheduler', 'all'].includes(config.role) };
     // One instance, shared with the contexts that use the Backups face (Nest 11 tells dynamic modules apart by reference).
     const backups = BackupsModule.register(parts);
+    const alerts = AlertsModule.register(parts, backups);
     return {
       module: AppModule,
       imports: [
@@ -60,15 +65,15 @@ export class AppModule {
         RetentionModule.register(parts, backups),
         backups,
         RestoresModule.register(parts, backups),
-        ...(parts.api ? [HealthModule] : []),
+        CustomerSelfBackupModule.register(parts, backups),
+        alerts,
+        MonitoringModule.register(parts, backups, alerts),
+        ...(parts.api ? [HealthModule.register(backups)] : []),
       ],
       providers: [
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_FILTER, useClass: HttpErrorFilter },
-        {
-          provide: APP_PIPE,
-          useValue: new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true, stopAtFirstError: true }),
-        },
+        { provide: APP_PIPE, useClass: RequestValidationPipe },
       ],
     };
   }

@@ -1,11 +1,11 @@
-import { createHash } from 'node:crypto';
 import { Transform, TransformCallback } from 'node:stream';
 import { ChunkCipher, MAX_CHUNK_INDEX } from './chunked-cipher';
 import { CryptoError } from './crypto.errors';
+import { openEnvelopeHeader } from './envelope-opening';
 import { contextLabel, KeyContext } from './key-context';
-import { deriveKek, TAG_LENGTH, unwrapDataKey } from './key-derivation';
-import { KeyRing, secretFor } from './key-ring';
-import { parseHeaderJson, parsePreamble, PREAMBLE_LENGTH, publicHeader, startsLikeMagic } from './envelope-header';
+import { TAG_LENGTH } from './key-derivation';
+import { KeyRing } from './key-ring';
+import { parsePreamble, PREAMBLE_LENGTH, publicHeader, startsLikeMagic } from './envelope-header';
 
 /**
  * Opens a sealed stream. The header is checked (context, key id, unwrap) before anything is emitted, and
@@ -104,26 +104,9 @@ class DecryptStream extends Transform {
   }
 
   private openHeader(headerBytes: Buffer): void {
-    const fields = parseHeaderJson(this.version, headerBytes.subarray(PREAMBLE_LENGTH));
-    if (this.expectedContext !== undefined && fields.context !== this.expectedContext) {
-      throw new CryptoError(
-        'CRYPTO.CONTEXT_MISMATCH',
-        `this object belongs to context "${fields.context}", not to the expected "${this.expectedContext}"`,
-      );
-    }
-    const secret = secretFor(this.ring, fields.keyId);
-    if (!secret) {
-      throw new CryptoError(
-        'CRYPTO.KEY_NOT_FOUND',
-        `this object was sealed with key id ${fields.keyId}, which is not configured (configured key ids: ${this.ring.keyIds().join(', ')}); add that secret to BACKUP_ENCRYPTION_KEYS_RETIRED`,
-      );
-    }
-    const kek = deriveKek(secret, fields.salt, fields.context);
-    const dataKey = unwrapDataKey(kek, fields.wrapNonce, fields.context, fields.wrappedKey, fields.keyId);
-    kek.fill(0);
-    this.cipher = new ChunkCipher(dataKey, fields.noncePrefix, createHash('sha256').update(headerBytes).digest());
-    dataKey.fill(0);
-    this.recordSize = fields.chunkSize + TAG_LENGTH;
+    const { fields, cipher, recordSize } = openEnvelopeHeader(this.ring, this.version, headerBytes, this.expectedContext);
+    this.cipher = cipher;
+    this.recordSize = recordSize;
     this.pending = Buffer.allocUnsafe(this.recordSize);
     this.emit('header', publicHeader(fields));
   }

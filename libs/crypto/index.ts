@@ -9,3 +9,5 @@ export type { EnvelopeHeader } from './envelope-header';
 export { createEncryptStream } from './encrypt-stream';
 export type { EncryptOptions } from './encrypt-stream';
 export { createDecryptStream } from './decrypt-stream';
+export { openSealedObject } from './decrypt-range';
+export type { SealedObject, SealedObjectReader } from './decrypt-range';

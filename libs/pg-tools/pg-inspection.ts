@@ -54,6 +54,55 @@ export async function inspectTarget(connection: PgConnection): Promise<TargetInf
   });
 }
 
+/** A snapshot of the source held open by its own transaction, and the rows each table held in it. */
+export interface CountedSnapshot {
+  /** pg_export_snapshot()'s id: give it to pg_dump (`--snapshot`) so the dump sees these very rows. */
+  snapshot: string;
+  /** Rows per table (`schema.table`, unquoted), every table holding rows in the schema of user objects (partitions, not their parents). */
+  rowCounts: Record<string, number>;
+  /** Ends the transaction: once pg_dump has finished. */
+  close(): Promise<void>;
+}
+
+/**
+ * Opens a read-only REPEATABLE READ transaction on the source, exports its snapshot and counts every table's rows in it:
+ * what a dump taken with that snapshot holds, recorded at backup time so that a test restore can compare.
+ */
+export async function countRowsInSnapshot(connection: PgConnection): Promise<CountedSnapshot> {
+  const client = new Client(pgClientConfig(connection, { connectionTimeoutMillis: 10_000, application_name: 'tenantvault-snapshot' }));
+  client.on('error', () => undefined); // a dropped connection surfaces through the next query
+  try {
+    await client.connect();
+  } catch (err) {
+    await client.end().catch(() => undefined);
+    throw new PostgresToolError('PG.DATABASE_UNREACHABLE', `cannot connect to the platform database at ${describePg(connection)}: ${redactSecrets((err as Error).message, [connection.password])}`);
+  }
+  try {
+    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    const { rows } = await client.query<{ snapshot: string }>('SELECT pg_export_snapshot() AS snapshot');
+    const { rows: tables } = await client.query<{ schema: string; name: string }>(
+      `WITH ns AS (${USER_NAMESPACES})
+       SELECT n.nspname AS schema, c.relname AS name FROM pg_class c JOIN ns n ON n.oid = c.relnamespace WHERE c.relkind = 'r' ORDER BY 1, 2`,
+    );
+    const rowCounts: Record<string, number> = {};
+    for (const t of tables) {
+      const { rows: counted } = await client.query<{ n: string }>(`SELECT count(*) AS n FROM "${t.schema.replace(/"/g, '""')}"."${t.name.replace(/"/g, '""')}"`);
+      rowCounts[`${t.schema}.${t.name}`] = Number(counted[0].n);
+    }
+    return {
+      snapshot: rows[0].snapshot,
+      rowCounts,
+      close: async () => {
+        await client.query('ROLLBACK').catch(() => undefined);
+        await client.end().catch(() => undefined);
+      },
+    };
+  } catch (err) {
+    await client.end().catch(() => undefined);
+    throw err;
+  }
+}
+
 async function withClient<T>(connection: PgConnection, what: string, fn: (client: Client) => Promise<T>): Promise<T> {
   const client = new Client(pgClientConfig(connection, { connectionTimeoutMillis: 10_000 }));
   client.on('error', () => undefined); // a dropped connection surfaces through the query

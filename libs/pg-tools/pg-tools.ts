@@ -97,10 +97,12 @@ function safeDecode(value: string): string {
  * `pg_dump -Fc` of the database `connection` names, as a stream. It ends only once pg_dump has exited 0; a non-zero exit
  * destroys it with the reason from stderr, so whatever consumes it (the upload) fails instead of completing.
  * Compression is off: the whole archive is gzipped afterwards, compressing twice would only cost CPU.
+ * With `snapshot` (pg_export_snapshot() of a transaction kept open meanwhile), the dump sees exactly that snapshot.
  * Destroying the stream stops pg_dump.
  */
-export function pgDumpStream(tool: PgTool, connection: ParsedPgUrl | PgConnection): Readable {
-  const child = spawn(tool.path, ['--format=custom', '--compress=0', '--no-password'], { env: libpqEnv(connection), stdio: ['ignore', 'pipe', 'pipe'] });
+export function pgDumpStream(tool: PgTool, connection: ParsedPgUrl | PgConnection, options: { snapshot?: string } = {}): Readable {
+  const args = ['--format=custom', '--compress=0', '--no-password', ...(options.snapshot ? [`--snapshot=${options.snapshot}`] : [])];
+  const child = spawn(tool.path, args, { env: libpqEnv(connection), stdio: ['ignore', 'pipe', 'pipe'] });
   const out = new PassThrough();
   const stderr = collectStderr(child);
   child.stdout!.pipe(out, { end: false });

@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { InvalidStorageKeyError, ObjectNotFoundError, StorageWriteFailedError } from './storage.errors';
 import { assertSafeKey, assertSafePrefix } from './storage-keys';
-import { IncompleteUpload, ProviderName, StoragePort, StorageUsage, StoredObjectInfo } from './storage.port';
+import { assertByteRange, ByteRange, IncompleteUpload, ProviderName, StoragePort, StorageUsage, StoredObjectInfo } from './storage.port';
 
 /** For unit tests of pure logic: same contract as the real adapters, including the atomic put. */
 export class InMemoryStorageAdapter implements StoragePort {
@@ -25,11 +25,13 @@ export class InMemoryStorageAdapter implements StoragePort {
     return { size: data.length };
   }
 
-  async get(key: string): Promise<Readable> {
+  async get(key: string, range?: ByteRange): Promise<Readable> {
     assertSafeKey(key);
+    if (range) assertByteRange(range);
     const object = this.objects.get(key);
     if (!object) throw new ObjectNotFoundError(key, this.name);
-    return Readable.from([Buffer.from(object.data)]);
+    const data = range ? object.data.subarray(range.start, range.end === undefined ? undefined : range.end + 1) : object.data;
+    return Readable.from([Buffer.from(data)]);
   }
 
   async head(key: string): Promise<StoredObjectInfo | null> {

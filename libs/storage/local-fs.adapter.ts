@@ -12,7 +12,7 @@ import {
   StorageWriteFailedError,
 } from './storage.errors';
 import { assertSafeKey, assertSafePrefix, isSafeKeySegment } from './storage-keys';
-import { IncompleteUpload, ProviderName, StoragePort, StorageUsage, StoredObjectInfo } from './storage.port';
+import { assertByteRange, ByteRange, IncompleteUpload, ProviderName, StoragePort, StorageUsage, StoredObjectInfo } from './storage.port';
 
 /** Uploads in progress live here under random names; keys can never start with '.', so list never sees them. */
 const PARTIAL_DIR = '.partial';
@@ -55,8 +55,9 @@ export class LocalFsAdapter implements StoragePort {
     }
   }
 
-  async get(key: string): Promise<Readable> {
+  async get(key: string, range?: ByteRange): Promise<Readable> {
     assertSafeKey(key);
+    if (range) assertByteRange(range);
     let handle;
     try {
       handle = await open(this.pathFor(key), 'r');
@@ -67,7 +68,8 @@ export class LocalFsAdapter implements StoragePort {
       await handle.close();
       throw new ObjectNotFoundError(key, this.name);
     }
-    return handle.createReadStream(); // closes the handle when done or destroyed
+    // Closes the handle when done or destroyed; fs reads `end` inclusively, as ByteRange does.
+    return handle.createReadStream(range ? { start: range.start, end: range.end } : undefined);
   }
 
   async head(key: string): Promise<StoredObjectInfo | null> {

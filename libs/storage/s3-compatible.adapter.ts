@@ -20,7 +20,7 @@ import {
 } from './storage.errors';
 import { assertSafeKey, assertSafePrefix } from './storage-keys';
 import { S3ErrorContext, translateS3Error } from './s3-error-translation';
-import { IncompleteUpload, StoragePort, StorageUsage, StoredObjectInfo } from './storage.port';
+import { assertByteRange, ByteRange, IncompleteUpload, StoragePort, StorageUsage, StoredObjectInfo } from './storage.port';
 
 const MIB = 1024 * 1024;
 
@@ -59,6 +59,11 @@ function isUnsupportedCall(err: unknown): boolean {
   const e = err as { name?: string; $metadata?: { httpStatusCode?: number } } | undefined;
   const status = e?.$metadata?.httpStatusCode;
   return e?.name === 'NotImplemented' || e?.name === 'MethodNotAllowed' || status === 501 || status === 405;
+}
+
+function isUnsatisfiableRange(err: unknown): boolean {
+  const e = err as { name?: string; $metadata?: { httpStatusCode?: number } } | undefined;
+  return e?.name === 'InvalidRange' || e?.$metadata?.httpStatusCode === 416;
 }
 
 export interface S3Settings {
@@ -151,13 +156,16 @@ export class S3CompatibleAdapter implements StoragePort {
     return { size: await this.verifySize(key, size) };
   }
 
-  async get(key: string): Promise<Readable> {
+  async get(key: string, range?: ByteRange): Promise<Readable> {
     assertSafeKey(key);
+    if (range) assertByteRange(range);
     try {
-      const response = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+      const response = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key, Range: range && `bytes=${range.start}-${range.end ?? ''}` }));
       if (!(response.Body instanceof Readable)) throw new Error('response body is not a Node stream');
       return response.Body;
     } catch (err) {
+      // S3 answers 416 to a range that starts past an existing object; the port reads nothing there, as a file would.
+      if (range && isUnsatisfiableRange(err)) return Readable.from([]);
       throw translateS3Error(err, this.context('get', key));
     }
   }

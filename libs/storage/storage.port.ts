@@ -29,6 +29,22 @@ export interface StorageUsage {
 }
 
 /**
+ * Bytes `start` to `end` of an object, both inclusive (as HTTP's Range counts them); without `end`, to the end. A
+ * range that runs past the object is cut at its end, and one that starts at or past the end reads nothing.
+ */
+export interface ByteRange {
+  start: number;
+  end?: number;
+}
+
+/** Throws RangeError unless `range` is a usable byte range: a caller's mistake, never the provider's. */
+export function assertByteRange(range: ByteRange): void {
+  const { start, end } = range;
+  if (!Number.isSafeInteger(start) || start < 0) throw new RangeError(`byte range start must be an integer >= 0, got ${start}`);
+  if (end !== undefined && (!Number.isSafeInteger(end) || end < start)) throw new RangeError(`byte range end must be an integer >= start (${start}), got ${end}`);
+}
+
+/**
  * What the domain needs from a place that keeps backup objects.
  * `put` must be atomic from a reader's point of view: until it resolves, `get`/`head`/`list`
  * never see the key (temporary name + rename locally, multipart completion on S3).
@@ -37,8 +53,8 @@ export interface StoragePort {
   readonly name: ProviderName;
   /** Streams `body` to `key`; resolves with the number of bytes stored. Rejects (and leaves nothing visible) if the body errors. */
   put(key: string, body: Readable, options?: { contentType?: string }): Promise<{ size: number }>;
-  /** Throws ObjectNotFoundError when the key does not exist. */
-  get(key: string): Promise<Readable>;
+  /** Throws ObjectNotFoundError when the key does not exist. With `range`, only those bytes (resuming a download, seeking). */
+  get(key: string, range?: ByteRange): Promise<Readable>;
   /** null when the key does not exist. */
   head(key: string): Promise<StoredObjectInfo | null>;
   list(prefix: string): AsyncIterable<StoredObjectInfo>;

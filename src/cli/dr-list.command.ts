@@ -1,3 +1,4 @@
+import 'reflect-metadata';
 import { MikroORM } from '@mikro-orm/postgresql';
 import { Client } from 'pg';
 import { redactSecrets } from '../../libs/pg-tools';
@@ -26,7 +27,7 @@ export interface DisasterListing {
  * without, the catalog if it answers, else the primary provider's sidecars. The first line (stderr) says which.
  */
 export async function drListCommand(options: { provider?: ProviderName; json?: boolean }): Promise<void> {
-  const config = disasterCliConfig(options.provider);
+  const { config } = disasterCliConfig(options.provider);
   let backups: DisasterListing[];
   let source: string;
   if (options.provider) {

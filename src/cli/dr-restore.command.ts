@@ -3,6 +3,7 @@ import { describePg, parsePgUrl, PgConnection, PostgresToolError, redactSecrets 
 import type { ProviderName } from '../../libs/storage/storage.port';
 import { disasterBackupsAt } from '../modules/backups';
 import { extractDisasterConfig, restoreDisasterObject } from '../modules/disaster-recovery';
+import { cliActor, recordCliAction } from './cli-audit';
 import { disasterCliAdapter, disasterCliConfig } from './disaster-cli-config';
 import { formatBytes, transferProgress } from './transfer-progress';
 
@@ -13,6 +14,7 @@ export interface DrRestoreOptions {
   provider?: ProviderName;
   clean?: boolean;
   extractConfig?: string;
+  actor?: string;
 }
 
 /**
@@ -25,7 +27,8 @@ export async function drRestoreCommand(options: DrRestoreOptions): Promise<void>
   if (Boolean(options.latest) === Boolean(options.backup)) throw new Error('give exactly one of --latest or --backup ID');
   if (!options.target && !options.extractConfig) throw new Error('give --target URL (restore the database) and/or --extract-config DIR (write the configuration files)');
   const target = options.target ? targetOf(options.target) : undefined;
-  const config = disasterCliConfig(options.provider);
+  const { config, keySource } = disasterCliConfig(options.provider);
+  console.error(`encryption key: from ${keySource}`);
   const adapter = disasterCliAdapter(config);
   const ring = KeyRing.fromBase64(config.encryption.activeKey, config.encryption.retiredKeys);
 
@@ -42,6 +45,10 @@ export async function drRestoreCommand(options: DrRestoreOptions): Promise<void>
 
   const started = Date.now();
   const progress = transferProgress('restoring', backup.storedBytes);
+  const audit = (outcome: 'SUCCESS' | 'FAILURE', detail: Record<string, unknown>) =>
+    recordCliAction(config.databaseUrl, { actor: cliActor(options.actor), action: 'disaster-restore.cli', targetType: 'disaster-restore', targetId: backup.backupId, outcome, detail: { target: describePg(target), provider: adapter.name, ...detail } }).then((recorded) => {
+      if (!recorded) console.error('(not audited: no catalog answers at DATABASE_URL)');
+    });
   try {
     const outcome = await restoreDisasterObject({
       stored: await adapter.get(backup.key),
@@ -60,10 +67,19 @@ export async function drRestoreCommand(options: DrRestoreOptions): Promise<void>
         `TenantVault ${manifest.tenantvault.version}${manifest.tenantvault.gitCommit ? ` at commit ${manifest.tenantvault.gitCommit}` : ''}`,
     );
     if (outcome.configWritten.length > 0) console.log(`configuration bundle written:\n${outcome.configWritten.map((f) => `  ${f}`).join('\n')}`);
+    await audit('SUCCESS', { dumpBytes: outcome.dump.bytes });
   } catch (error) {
     progress.stop();
-    throw new Error(redactSecrets((error as Error).message, [target.password]));
+    const message = cliWording(error as Error & { code?: string });
+    await audit('FAILURE', { error: redactSecrets(message, [target.password]) });
+    throw new Error(redactSecrets(message, [target.password]));
   }
+}
+
+/** Errors of the shared pipeline speak of API fields; on the command line the same thing is a flag. */
+function cliWording(error: Error & { code?: string }): string {
+  if (error.code === 'DISASTER.TARGET_NOT_EMPTY') return error.message.replace(/pass cleanTarget: true/, 'run again with --clean');
+  return error.message;
 }
 
 /** The target as explicit fields; only `sslmode` may ride along in the URL (see libs/pg-tools/pg-connection.ts). */

@@ -1,9 +1,11 @@
+import 'reflect-metadata';
 import { isUUID } from 'class-validator';
 import { Presets, SingleBar } from 'cli-progress';
 import type { ProviderName } from '../../libs/storage/storage.port';
 import { createBackgroundApp } from '../app.factory';
 import { AppConfig } from '../config';
 import { RestoreMode, RestoreResponse, RestoreRunner, RestoresService, RestoreStatus } from '../modules/restores';
+import { cliActor } from './cli-audit';
 
 export interface RestoreCommandOptions {
   tenant: string;
@@ -11,6 +13,7 @@ export interface RestoreCommandOptions {
   mode: RestoreMode;
   provider?: ProviderName;
   skipValidation: boolean;
+  actor?: string;
 }
 
 /**
@@ -25,7 +28,7 @@ export async function restoreCommand(config: AppConfig, options: RestoreCommandO
   const app = await createBackgroundApp({ ...config, role: 'api' }, false);
   const bar = new SingleBar({ stream: process.stderr, format: 'restore [{bar}] {percentage}% | {phase}', noTTYOutput: true, notTTYSchedule: 1000, hideCursor: true }, Presets.shades_classic);
   try {
-    const initiatedBy = `cli:${process.env.USER ?? 'operator'}`;
+    const initiatedBy = cliActor(options.actor);
     const prepared = await app.get(RestoresService).prepareTenantRestore(options.tenant, options.backup, { mode: options.mode, provider: options.provider, skipValidation: options.skipValidation }, initiatedBy);
     bar.start(100, 0, { phase: `restore ${prepared.id}` });
     const operation = await app.get(RestoreRunner).run(prepared.id, (p) => bar.update(p.percent, { phase: p.phase }));

@@ -1,5 +1,5 @@
 /** Kinds of failure the HTTP layer maps to status codes; services never throw HttpExceptions. */
-export type ErrorKind = 'invalid' | 'not_found' | 'conflict' | 'forbidden' | 'rate_limited' | 'unavailable' | 'internal';
+export type ErrorKind = 'invalid' | 'not_found' | 'conflict' | 'forbidden' | 'rate_limited' | 'unavailable' | 'internal' | 'gone';
 
 /** Base of every domain error: a stable `code` (e.g. BACKUP.NOT_FOUND) and a message safe to show a client. */
 export abstract class DomainError extends Error {

@@ -44,7 +44,11 @@ export type DomainEvent =
   /** A stored copy failed a check (sha256, authentication, archive content): the bytes are damaged or not ours. */
   | { type: 'integrity.failure'; backupId: string; backupType?: BackupKind; tenantId?: string; provider: string; reason: string }
   /** A storage provider could not be reached while working with it. */
-  | { type: 'provider.unreachable'; provider: string; operation: string; reason: string };
+  | { type: 'provider.unreachable'; provider: string; operation: string; reason: string }
+  /** A test restore brought the backup into a scratch database and what it restored matched the archive. `initiatedBy`: who started the test restore. */
+  | { type: 'test-restore.completed'; testRestoreId: string; backupId: string; backupType: BackupKind; tenantId?: string; durationMs: number; rowsRestored: number; tables: number; initiatedBy: string }
+  /** A test restore failed: the backup could not be restored, or what was restored did not match; it may not restore when needed. */
+  | { type: 'test-restore.failed'; testRestoreId: string; backupId: string; backupType: BackupKind; tenantId?: string; durationMs: number; reason: string; initiatedBy: string };
 
 export type DomainEventType = DomainEvent['type'];
 export type DomainEventOf<T extends DomainEventType> = Extract<DomainEvent, { type: T }>;

@@ -9,7 +9,13 @@ const STATUS_BY_KIND: Record<ErrorKind, number> = {
   rate_limited: HttpStatus.TOO_MANY_REQUESTS,
   unavailable: HttpStatus.SERVICE_UNAVAILABLE,
   internal: HttpStatus.INTERNAL_SERVER_ERROR,
+  gone: HttpStatus.GONE,
 };
+
+/** Implemented by domain errors that tell the client when to try again; sent as `Retry-After` (seconds). */
+export interface RetryAfter {
+  retryAfterSeconds: number;
+}
 
 export interface ErrorBody {
   statusCode: number;
@@ -24,9 +30,14 @@ export class HttpErrorFilter implements ExceptionFilter {
   private readonly logger = new Logger('HttpErrorFilter');
 
   catch(exception: unknown, host: ArgumentsHost): void {
-    const response = host.switchToHttp().getResponse<{ status(code: number): { json(body: unknown): void } }>();
+    const response = host.switchToHttp().getResponse<{ status(code: number): { json(body: unknown): void }; setHeader(name: string, value: string): void; locals: Record<string, unknown> }>();
     const body = this.toBody(exception);
+    // A domain error that knows when trying again makes sense (a daily limit) says so in the standard header.
+    const retryAfter = exception instanceof DomainError ? (exception as Partial<RetryAfter>).retryAfterSeconds : undefined;
+    if (typeof retryAfter === 'number') response.setHeader('Retry-After', String(Math.max(0, Math.ceil(retryAfter))));
     if (body.statusCode >= 500) this.logger.error(exception instanceof Error ? exception.stack ?? exception.message : String(exception));
+    // For the audit of refused and failed requests, which reads it once the response is sent.
+    response.locals.error = body;
     response.status(body.statusCode).json(body);
   }
 

@@ -1,3 +1,4 @@
+import type { AlertSeverity } from '../../libs/alerting/alert-notification';
 import type { ProviderName } from '../../libs/storage/storage.port';
 import type { TenancyConfig } from '../../libs/tenant-data/tenant-data.types';
 
@@ -25,6 +26,14 @@ export interface AppConfig {
   redisUrl: string;
   queuePrefix: string;
   jwtSecret: string;
+  /** Tokens must carry `exp` no further than this from their issue; `iss`/`aud` are checked when set. */
+  auth: { maxTokenTtlSeconds: number; issuer?: string; audience?: string };
+  /** Swagger UI at /docs and the OpenAPI document at /docs-json (DOCS_ENABLED). */
+  docsEnabled: boolean;
+  /** `debug` also prints stack traces of startup failures and debug lines. */
+  logLevel: 'error' | 'warn' | 'log' | 'debug';
+  /** On SIGTERM, running jobs get this long to finish before they are handed back to the queue. */
+  shutdownTimeoutMs: number;
   encryption: { activeKey: string; retiredKeys: string[] };
   storage: {
     providers: ProviderName[];
@@ -37,7 +46,41 @@ export interface AppConfig {
   tenancy: TenancyConfig;
   retention: { tenantDays: number; disasterDays: number; preRestoreDays: number };
   customerBackupDailyLimit: number;
-  alerts: { smtpUrl?: string; emailTo?: string; webhookUrl?: string; webhookSecret?: string };
+  /** Customer self-exports: how long one can be downloaded, whether a complete download deletes it, the expiry job. */
+  customerExports: { ttlHours: number; deleteAfterDownload: boolean; expiryCron: string };
+  alerts: {
+    smtpUrl?: string;
+    emailTo?: string;
+    webhookUrl?: string;
+    webhookSecret?: string;
+    /** Sender of alert e-mails; by default the SMTP user when it is an address. */
+    emailFrom?: string;
+    /** Below these severities a channel is not sent the alert (nor its resolution); every severity when unset. */
+    emailMinSeverity?: AlertSeverity;
+    webhookMinSeverity?: AlertSeverity;
+    /** Attempts per notification and channel, with exponential backoff from `deliveryBackoffMs`. */
+    deliveryAttempts: number;
+    deliveryBackoffMs: number;
+  };
+  /** Thresholds of the alert rules, the monitoring job and the metrics (docs/MONITORING.md). */
+  monitoring: {
+    cron: string;
+    /** An active tenant whose newest completed backup is older than this is stale (NO_RECENT_BACKUP, /health, metrics). */
+    staleAfterHours: number;
+    /** SIZE_DEVIATION when a backup is this many times larger or smaller than the tenant's recent median... */
+    sizeDeviationFactor: number;
+    /** ...once the tenant has at least this many earlier completed backups. */
+    sizeMinHistory: number;
+    durationThresholdSeconds: number;
+    /** LOW_SUCCESS_RATE below this share (0–1) of backups completed over 24 h. */
+    minSuccessRate: number;
+    /** STORAGE_CAPACITY when the bytes stored at a provider exceed its quota (STORAGE_QUOTA_<PROVIDER>_GB). */
+    storageQuotaBytes: Partial<Record<ProviderName, number>>;
+    /** Worker and scheduler processes serve /metrics on this port when set; the api serves it on PORT. */
+    metricsPort?: number;
+  };
+  /** Backup freshness checks of GET /health. */
+  health: { maxDisasterAgeHours: number; maxStaleTenantRatio: number };
   disasterConfigPaths: string[];
   /** Commit of this deployment (GIT_COMMIT), recorded in disaster backups; else `git rev-parse HEAD` is tried. */
   gitCommit?: string;
@@ -55,5 +98,23 @@ export interface AppConfig {
     stallLimitMs: number;
   };
   backup: { gzipLevel: number; lockStaleSeconds: number };
+  /** Retention runs, verification, test restores and the orphan sweep (docs/RETENTION.md). */
+  maintenance: {
+    retentionCron: string;
+    testRestoreCron: string;
+    orphanSweepCron: string;
+    /** Verification checks every backup completed in the last this many days. */
+    verificationDays: number;
+    /** Backups one verification run checks at once. */
+    verificationConcurrency: number;
+    /** Tenants test-restored by the daily run: those whose last test restore is oldest. */
+    testRestoreSample: number;
+    /** The daily run also test-restores the newest disaster backup when it has not been tested yet. */
+    testRestoreDisaster: boolean;
+    /** Server (and credentials) on which scratch databases are created; the platform's (SOURCE_DATABASE_URL) when unset. */
+    scratchDatabaseUrl?: string;
+    /** Orphans and leftovers of crashed writes younger than this are never removed. */
+    orphanGraceHours: number;
+  };
   dataDir: string;
 }

@@ -4,19 +4,31 @@ import { join } from 'node:path';
 import { AppConfig } from './app-config';
 import { FallbackSecrets, loadConfig } from './load-config';
 
+/** Where the generated development secrets live (TENANTVAULT_DATA_DIR, default ./.tenantvault). */
+export function devSecretsFile(env: NodeJS.ProcessEnv = process.env): string {
+  return join(env.TENANTVAULT_DATA_DIR || './.tenantvault', 'dev-secrets.json');
+}
+
+/** The development secrets if they were generated already; never generates them. */
+export function readDevSecrets(env: NodeJS.ProcessEnv = process.env): FallbackSecrets | undefined {
+  const file = devSecretsFile(env);
+  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as FallbackSecrets) : undefined;
+}
+
 /**
  * Outside production, missing JWT_SECRET / BACKUP_ENCRYPTION_KEY are generated once and kept in
  * <dataDir>/dev-secrets.json (mode 0600): a demo must start with nothing configured, and its backups must
  * stay decryptable across restarts. Production refuses to start without real secrets (load-config.ts).
  */
-export function loadOrCreateDevSecrets(dataDir: string): FallbackSecrets {
-  const file = join(dataDir, 'dev-secrets.json');
-  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as FallbackSecrets;
+export function loadOrCreateDevSecrets(env: NodeJS.ProcessEnv = process.env): FallbackSecrets {
+  const existing = readDevSecrets(env);
+  if (existing) return existing;
   const secrets: FallbackSecrets = {
     jwtSecret: randomBytes(32).toString('base64url'),
     encryptionKey: randomBytes(32).toString('base64'),
   };
-  mkdirSync(dataDir, { recursive: true });
+  const file = devSecretsFile(env);
+  mkdirSync(join(file, '..'), { recursive: true });
   writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600, flag: 'wx' });
   return secrets;
 }
@@ -25,6 +37,5 @@ export function loadOrCreateDevSecrets(dataDir: string): FallbackSecrets {
 export function configFromEnvironment(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const production = (env.NODE_ENV ?? 'development') === 'production';
   const needsFallback = !production && (!env.JWT_SECRET || !env.BACKUP_ENCRYPTION_KEY);
-  const fallback = needsFallback ? loadOrCreateDevSecrets(env.TENANTVAULT_DATA_DIR || './.tenantvault') : undefined;
-  return loadConfig(env, fallback);
+  return loadConfig(env, needsFallback ? loadOrCreateDevSecrets(env) : undefined);
 }

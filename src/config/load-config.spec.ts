@@ -50,3 +50,87 @@ describe('loadConfig', () => {
     expect(config.encryption.retiredKeys).toHaveLength(2);
   });
 });
+
+describe('loadConfig: alerting, monitoring and health settings', () => {
+  it('has defaults an operator can live with: hourly monitoring, 24 h staleness, every severity to every channel', () => {
+    const config = loadConfig(SECRETS);
+    expect(config.monitoring).toMatchObject({ cron: '0 * * * *', staleAfterHours: 24, sizeDeviationFactor: 3, sizeMinHistory: 5, minSuccessRate: 0.9, storageQuotaBytes: {} });
+    expect(config.alerts).toMatchObject({ emailMinSeverity: undefined, webhookMinSeverity: undefined, deliveryAttempts: 10 });
+    expect(config.health).toEqual({ maxDisasterAgeHours: 48, maxStaleTenantRatio: 0.1 });
+  });
+
+  it('reads minimum severities, quotas in GB per provider and fractional thresholds', () => {
+    const config = loadConfig({ ...SECRETS, ALERT_EMAIL_MIN_SEVERITY: 'ERROR', ALERT_WEBHOOK_MIN_SEVERITY: 'CRITICAL', STORAGE_QUOTA_B2_GB: '1.5', ALERT_MIN_SUCCESS_RATE: '0.75', HEALTH_MAX_STALE_TENANT_RATIO: '0.25' });
+    expect(config.alerts.emailMinSeverity).toBe('ERROR');
+    expect(config.alerts.webhookMinSeverity).toBe('CRITICAL');
+    expect(config.monitoring.storageQuotaBytes).toEqual({ b2: 1.5 * 1024 ** 3 });
+    expect(config.monitoring.minSuccessRate).toBe(0.75);
+    expect(config.health.maxStaleTenantRatio).toBe(0.25);
+  });
+
+  it('refuses half an e-mail channel, bad addresses and out-of-range thresholds, naming each variable', () => {
+    expect(problems({ ...SECRETS, SMTP_URL: 'smtp://mail.example.com:25' })).toEqual(['ALERT_EMAIL_TO is required when SMTP_URL is set']);
+    expect(problems({ ...SECRETS, ALERT_EMAIL_TO: 'ops@example.com' })).toEqual(['SMTP_URL is required when ALERT_EMAIL_TO is set']);
+    expect(problems({ ...SECRETS, ALERT_WEBHOOK_SECRET: 'whsec' })).toEqual(['ALERT_WEBHOOK_URL is required when ALERT_WEBHOOK_SECRET is set']);
+    const found = problems({
+      ...SECRETS,
+      SMTP_URL: 'smtp://user:s3cret-pass@mail.example.com:25',
+      ALERT_EMAIL_TO: 'ops-at-example.com',
+      ALERT_EMAIL_FROM: 'nobody',
+      ALERT_EMAIL_MIN_SEVERITY: 'LOUD',
+      ALERT_SIZE_DEVIATION_FACTOR: '1',
+      ALERT_MIN_SUCCESS_RATE: '1.5',
+      STORAGE_QUOTA_LOCAL_GB: '-3',
+      HEALTH_MAX_DISASTER_AGE_HOURS: 'soon',
+      MONITORING_CRON: 'hourly',
+    });
+    for (const name of ['ALERT_EMAIL_TO', 'ALERT_EMAIL_FROM', 'ALERT_EMAIL_MIN_SEVERITY', 'ALERT_SIZE_DEVIATION_FACTOR', 'ALERT_MIN_SUCCESS_RATE', 'STORAGE_QUOTA_LOCAL_GB', 'HEALTH_MAX_DISASTER_AGE_HOURS', 'MONITORING_CRON']) {
+      expect(found.some((p) => p.includes(name))).toBe(true);
+    }
+    expect(found.join('\n')).not.toContain('s3cret-pass');
+  });
+});
+
+describe('loadConfig: retention, verification, test restores and the orphan sweep', () => {
+  it('defaults to SPEC §8: retention at 04:00 UTC, the last 7 days verified, a 24 h grace for orphans', () => {
+    expect(loadConfig(SECRETS).maintenance).toEqual({
+      retentionCron: '0 4 * * *',
+      testRestoreCron: '0 5 * * *',
+      orphanSweepCron: '30 5 * * *',
+      verificationDays: 7,
+      verificationConcurrency: 2,
+      testRestoreSample: 3,
+      testRestoreDisaster: true,
+      scratchDatabaseUrl: undefined,
+      orphanGraceHours: 24,
+    });
+  });
+
+  it('names each bad retention setting, never echoing the scratch server’s password', () => {
+    const found = problems({ ...SECRETS, RETENTION_CRON: 'daily', VERIFICATION_DAYS: '0', ORPHAN_GRACE_HOURS: '-1', TEST_RESTORE_DISASTER: 'yes', TEST_RESTORE_DATABASE_URL: 'mysql://u:hunter22@db/x' });
+    for (const name of ['RETENTION_CRON', 'VERIFICATION_DAYS', 'ORPHAN_GRACE_HOURS', 'TEST_RESTORE_DISASTER', 'TEST_RESTORE_DATABASE_URL']) {
+      expect(found.some((p) => p.startsWith(name))).toBe(true);
+    }
+    expect(found.join('\n')).not.toContain('hunter22');
+  });
+});
+
+describe('loadConfig: customer exports', () => {
+  it('keeps an export downloadable for 24 h by default, expires hourly, and keeps the file after a download', () => {
+    const config = loadConfig(SECRETS);
+    expect(config.customerBackupDailyLimit).toBe(1);
+    expect(config.customerExports).toEqual({ ttlHours: 24, deleteAfterDownload: false, expiryCron: '0 * * * *' });
+    expect(loadConfig({ ...SECRETS, CUSTOMER_BACKUP_TTL_HOURS: '48', CUSTOMER_BACKUP_DELETE_AFTER_DOWNLOAD: 'true', CUSTOMER_EXPORT_CRON: '*/30 * * * *' }).customerExports).toEqual({
+      ttlHours: 48,
+      deleteAfterDownload: true,
+      expiryCron: '*/30 * * * *',
+    });
+  });
+
+  it('names each bad customer export variable', () => {
+    const found = problems({ ...SECRETS, CUSTOMER_BACKUP_TTL_HOURS: '0', CUSTOMER_BACKUP_DELETE_AFTER_DOWNLOAD: 'yes', CUSTOMER_EXPORT_CRON: 'hourly', CUSTOMER_BACKUP_DAILY_LIMIT: '-1' });
+    for (const name of ['CUSTOMER_BACKUP_TTL_HOURS', 'CUSTOMER_BACKUP_DELETE_AFTER_DOWNLOAD', 'CUSTOMER_EXPORT_CRON', 'CUSTOMER_BACKUP_DAILY_LIMIT']) {
+      expect(found.some((p) => p.startsWith(name))).toBe(true);
+    }
+  });
+});

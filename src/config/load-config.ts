@@ -1,7 +1,10 @@
 import { CronTime } from 'cron';
+import { ALERT_SEVERITIES, AlertSeverity } from '../../libs/alerting/alert-notification';
+import { addressOf, parseRecipients, parseSmtpUrl } from '../../libs/alerting/smtp-settings';
 import { PROVIDER_NAMES, ProviderName } from '../../libs/storage/storage.port';
 import { AppConfig, AppRole, S3Settings } from './app-config';
 import { ConfigError } from './config.errors';
+import { parseDurationSeconds } from './duration';
 
 type Env = Record<string, string | undefined>;
 
@@ -37,6 +40,18 @@ class EnvReader {
     const n = Number(value);
     if (!Number.isInteger(n) || n < min || n > max) {
       this.problems.push(`${name} must be an integer between ${min} and ${max}`);
+      return fallback;
+    }
+    return n;
+  }
+
+  /** A decimal number (fractions allowed) between min and max. */
+  number(name: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
+    const value = this.raw(name);
+    if (value === undefined) return fallback;
+    const n = Number(value);
+    if (!/^\d+(\.\d+)?$/.test(value) || n < min || n > max) {
+      this.problems.push(`${name} must be a number between ${min} and ${max}`);
       return fallback;
     }
     return n;
@@ -90,6 +105,18 @@ class EnvReader {
     if (decoded.length !== 32 || decoded.toString('base64') !== value) {
       this.problems.push(`${name} must be 32 random bytes in base64 (openssl rand -base64 32)`);
     }
+  }
+
+  /** Seconds, written as a number of seconds or with a unit: `90`, `45m`, `24h`, `7d`. */
+  duration(name: string, fallback: number, min: number, max: number): number {
+    const value = this.raw(name);
+    if (value === undefined) return fallback;
+    const seconds = parseDurationSeconds(value);
+    if (seconds === undefined || seconds < min || seconds > max) {
+      this.problems.push(`${name} must be a duration between ${min} s and ${max} s, e.g. 3600, 45m, 24h or 7d`);
+      return fallback;
+    }
+    return seconds;
   }
 
   list(name: string): string[] {
@@ -162,6 +189,10 @@ export function loadConfig(source: Env, fallback?: FallbackSecrets): AppConfig {
     redisUrl: env.url('REDIS_URL', 'redis://127.0.0.1:6379', ['redis:', 'rediss:'])!,
     queuePrefix: env.identifier('QUEUE_PREFIX', 'tenantvault'),
     jwtSecret: jwtSecret ?? '',
+    auth: { maxTokenTtlSeconds: env.duration('JWT_MAX_TTL', 24 * 3600, 60, 366 * 86_400), issuer: env.raw('JWT_ISSUER'), audience: env.raw('JWT_AUDIENCE') },
+    docsEnabled: env.oneOf('DOCS_ENABLED', 'true', ['true', 'false'] as const) === 'true',
+    logLevel: env.oneOf('LOG_LEVEL', 'log', ['error', 'warn', 'log', 'debug'] as const),
+    shutdownTimeoutMs: env.int('SHUTDOWN_TIMEOUT_SECONDS', 30, 0, 3600) * 1000,
     encryption: { activeKey: activeKey ?? '', retiredKeys },
     storage: {
       providers: selected,
@@ -182,11 +213,40 @@ export function loadConfig(source: Env, fallback?: FallbackSecrets): AppConfig {
       preRestoreDays: env.int('PRE_RESTORE_RETENTION_DAYS', 7, 1),
     },
     customerBackupDailyLimit: env.int('CUSTOMER_BACKUP_DAILY_LIMIT', 1, 0),
+    customerExports: {
+      ttlHours: env.int('CUSTOMER_BACKUP_TTL_HOURS', 24, 1, 720),
+      deleteAfterDownload: env.oneOf('CUSTOMER_BACKUP_DELETE_AFTER_DOWNLOAD', 'false', ['true', 'false'] as const) === 'true',
+      expiryCron: env.cron('CUSTOMER_EXPORT_CRON', '0 * * * *'),
+    },
     alerts: {
       smtpUrl: env.url('SMTP_URL', undefined, ['smtp:', 'smtps:']),
       emailTo: env.raw('ALERT_EMAIL_TO'),
       webhookUrl: env.url('ALERT_WEBHOOK_URL', undefined, ['http:', 'https:']),
       webhookSecret: env.raw('ALERT_WEBHOOK_SECRET'),
+      emailFrom: env.raw('ALERT_EMAIL_FROM'),
+      emailMinSeverity: env.raw('ALERT_EMAIL_MIN_SEVERITY') ? env.oneOf<AlertSeverity>('ALERT_EMAIL_MIN_SEVERITY', 'INFO', ALERT_SEVERITIES) : undefined,
+      webhookMinSeverity: env.raw('ALERT_WEBHOOK_MIN_SEVERITY') ? env.oneOf<AlertSeverity>('ALERT_WEBHOOK_MIN_SEVERITY', 'INFO', ALERT_SEVERITIES) : undefined,
+      deliveryAttempts: env.int('ALERT_DELIVERY_ATTEMPTS', 10, 1, 100),
+      deliveryBackoffMs: env.int('ALERT_DELIVERY_BACKOFF_MS', 10_000, 0),
+    },
+    monitoring: {
+      cron: env.cron('MONITORING_CRON', '0 * * * *'),
+      staleAfterHours: env.int('BACKUP_STALE_AFTER_HOURS', 24, 1, 24 * 365),
+      sizeDeviationFactor: env.number('ALERT_SIZE_DEVIATION_FACTOR', 3, 1.01, 1_000_000),
+      sizeMinHistory: env.int('ALERT_SIZE_MIN_HISTORY', 5, 1, 1000),
+      durationThresholdSeconds: env.int('ALERT_DURATION_THRESHOLD_SECONDS', 3600, 1),
+      minSuccessRate: env.number('ALERT_MIN_SUCCESS_RATE', 0.9, 0, 1),
+      storageQuotaBytes: Object.fromEntries(
+        PROVIDER_NAMES.flatMap((p) => {
+          const name = `STORAGE_QUOTA_${p.toUpperCase()}_GB`;
+          return env.raw(name) === undefined ? [] : [[p, Math.round(env.number(name, 0, 0.001) * 1024 ** 3)]];
+        }),
+      ),
+      metricsPort: env.raw('METRICS_PORT') === undefined ? undefined : env.int('METRICS_PORT', 0, 1, 65535),
+    },
+    health: {
+      maxDisasterAgeHours: env.int('HEALTH_MAX_DISASTER_AGE_HOURS', 48, 1),
+      maxStaleTenantRatio: env.number('HEALTH_MAX_STALE_TENANT_RATIO', 0.1, 0, 1),
     },
     disasterConfigPaths: env.list('DISASTER_CONFIG_PATHS'),
     gitCommit: env.raw('GIT_COMMIT'),
@@ -211,10 +271,41 @@ export function loadConfig(source: Env, fallback?: FallbackSecrets): AppConfig {
       gzipLevel: env.int('GZIP_LEVEL', 6, 1, 9),
       lockStaleSeconds: env.int('TENANT_LOCK_STALE_SECONDS', 600, 30),
     },
+    maintenance: {
+      retentionCron: env.cron('RETENTION_CRON', '0 4 * * *'),
+      testRestoreCron: env.cron('TEST_RESTORE_CRON', '0 5 * * *'),
+      orphanSweepCron: env.cron('ORPHAN_SWEEP_CRON', '30 5 * * *'),
+      verificationDays: env.int('VERIFICATION_DAYS', 7, 1, 3660),
+      verificationConcurrency: env.int('VERIFICATION_CONCURRENCY', 2, 1, 32),
+      testRestoreSample: env.int('TEST_RESTORE_SAMPLE', 3, 0, 10_000),
+      testRestoreDisaster: env.oneOf('TEST_RESTORE_DISASTER', 'true', ['true', 'false'] as const) === 'true',
+      scratchDatabaseUrl: env.url('TEST_RESTORE_DATABASE_URL', undefined, ['postgres:', 'postgresql:']),
+      orphanGraceHours: env.int('ORPHAN_GRACE_HOURS', 24, 1, 24 * 365),
+    },
     dataDir: env.string('TENANTVAULT_DATA_DIR', './.tenantvault'),
   };
   if (config.gitCommit && !/^[0-9a-f]{7,64}$/i.test(config.gitCommit)) env.problems.push('GIT_COMMIT must be a hexadecimal commit hash');
   if (config.alerts.webhookUrl && !config.alerts.webhookSecret) env.problems.push('ALERT_WEBHOOK_SECRET is required when ALERT_WEBHOOK_URL is set');
+  env.problems.push(...emailChannelProblems(config.alerts));
+  if (config.alerts.webhookSecret && !config.alerts.webhookUrl) env.problems.push('ALERT_WEBHOOK_URL is required when ALERT_WEBHOOK_SECRET is set');
   if (env.problems.length > 0) throw new ConfigError(env.problems);
   return config;
+}
+
+/** The e-mail channel needs SMTP_URL and ALERT_EMAIL_TO together, a readable server URL and real addresses. */
+function emailChannelProblems(alerts: AppConfig['alerts']): string[] {
+  if (!alerts.smtpUrl && !alerts.emailTo) return alerts.emailFrom ? ['ALERT_EMAIL_FROM is set but SMTP_URL and ALERT_EMAIL_TO are not'] : [];
+  if (!alerts.smtpUrl) return ['SMTP_URL is required when ALERT_EMAIL_TO is set'];
+  if (!alerts.emailTo) return ['ALERT_EMAIL_TO is required when SMTP_URL is set'];
+  const problems: string[] = [];
+  // Their messages name the variable and never repeat the URL (it holds the password).
+  for (const check of [() => parseSmtpUrl(alerts.smtpUrl!), () => parseRecipients(alerts.emailTo!)]) {
+    try {
+      check();
+    } catch (error) {
+      problems.push((error as Error).message.replace(/^email: /, ''));
+    }
+  }
+  if (alerts.emailFrom && !addressOf(alerts.emailFrom).includes('@')) problems.push('ALERT_EMAIL_FROM must be an e-mail address (e.g. "TenantVault <backups@example.com>")');
+  return problems;
 }

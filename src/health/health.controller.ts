@@ -1,7 +1,8 @@
-import { Controller, Get } from '@nestjs/common';
+import { Controller, Get, HttpStatus, Res, ServiceUnavailableException } from '@nestjs/common';
 import { ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
-import { HealthCheck, HealthCheckService, MikroOrmHealthIndicator } from '@nestjs/terminus';
+import { HealthCheck, HealthCheckResult, HealthCheckService, MikroOrmHealthIndicator } from '@nestjs/terminus';
 import { Public } from '../common/auth';
+import { BackupFreshnessIndicators } from './backup-freshness.indicators';
 import { DependencyIndicators } from './health.indicators';
 
 @ApiTags('health')
@@ -12,6 +13,7 @@ export class HealthController {
     private readonly health: HealthCheckService,
     private readonly orm: MikroOrmHealthIndicator,
     private readonly deps: DependencyIndicators,
+    private readonly freshness: BackupFreshnessIndicators,
   ) {}
 
   @Get('live')
@@ -26,11 +28,26 @@ export class HealthController {
   @ApiOkResponse({ description: 'Catalog database, platform database, Redis and every storage provider answer' })
   @ApiServiceUnavailableResponse({ description: 'At least one dependency is down; the body says which' })
   ready() {
-    return this.health.check([
-      () => this.orm.pingCheck('catalog_database', { timeout: 3000 }),
-      () => this.deps.platformDatabase(),
-      () => this.deps.redis(),
-      ...this.deps.storage(),
-    ]);
+    return this.health.check(this.dependencyChecks());
+  }
+
+  @Get()
+  @HealthCheck()
+  @ApiOkResponse({ description: "/health/ready's checks, and backups are fresh: the newest disaster backup is younger than HEALTH_MAX_DISASTER_AGE_HOURS and at most HEALTH_MAX_STALE_TENANT_RATIO of the active tenants lack a backup within BACKUP_STALE_AFTER_HOURS" })
+  @ApiServiceUnavailableResponse({ description: 'A dependency is down or backups are stale; the body names the failing check (e.g. redis, disaster_backup, tenant_backups)' })
+  async overall(@Res({ passthrough: true }) response: { status(code: number): unknown }): Promise<HealthCheckResult & { message?: string }> {
+    try {
+      return await this.health.check([...this.dependencyChecks(), () => this.freshness.disasterBackup(), () => this.freshness.tenantBackups()]);
+    } catch (error) {
+      // Terminus fails with a 503 exception, which the global error filter would flatten: the checks are answered here, by name.
+      if (!(error instanceof ServiceUnavailableException)) throw error;
+      const result = error.getResponse() as HealthCheckResult;
+      response.status(HttpStatus.SERVICE_UNAVAILABLE);
+      return { ...result, message: `failing: ${Object.keys(result.error ?? {}).join(', ')}` };
+    }
+  }
+
+  private dependencyChecks() {
+    return [() => this.orm.pingCheck('catalog_database', { timeout: 3000 }), () => this.deps.platformDatabase(), () => this.deps.redis(), ...this.deps.storage()];
   }
 }

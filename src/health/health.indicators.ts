@@ -3,19 +3,13 @@ import { HealthIndicatorResult, HealthIndicatorService } from '@nestjs/terminus'
 import IORedis from 'ioredis';
 import type { StoragePort } from '../../libs/storage/storage.port';
 import { redisConnection } from '../common/redis-connection';
+import { withTimeout } from '../common/with-timeout';
 import { APP_CONFIG, AppConfig } from '../config';
 import { PlatformDatabase } from '../modules/platform';
 import { STORAGE_ADAPTERS } from '../modules/storage';
 
 /** A dependency answering within this time counts as up; a hung one must not hang the probe. */
 const PROBE_TIMEOUT_MS = 3000;
-
-function withTimeout<T>(promise: Promise<T>): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no answer within ${PROBE_TIMEOUT_MS} ms`)), PROBE_TIMEOUT_MS);
-    promise.then(resolve, reject).finally(() => clearTimeout(timer));
-  });
-}
 
 @Injectable()
 export class DependencyIndicators implements OnModuleDestroy {
@@ -35,7 +29,7 @@ export class DependencyIndicators implements OnModuleDestroy {
   private async probe(key: string, check: () => Promise<unknown>): Promise<HealthIndicatorResult> {
     const session = this.health.check(key);
     try {
-      await withTimeout(check());
+      await withTimeout(check(), PROBE_TIMEOUT_MS);
       return session.up();
     } catch (error) {
       return session.down({ message: (error as Error).message });

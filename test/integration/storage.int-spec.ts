@@ -5,6 +5,7 @@ import { AddressInfo, Server, Socket, createServer } from 'node:net';
 import * as path from 'node:path';
 import { Readable } from 'node:stream';
 import {
+  InMemoryStorageAdapter,
   InvalidStorageKeyError,
   LocalFsAdapter,
   ObjectNotFoundError,
@@ -268,5 +269,49 @@ describe('an endpoint that accepts connections but never answers', () => {
     expect(error).toMatchObject({ provider: 'r2' });
     expect(String((error as Error).message)).not.toMatch(/do-not-leak|AKIDEXAMPLE/);
     expect(Date.now() - started).toBeLessThan(5000);
+  });
+});
+
+describe.each([
+  ['local', () => new LocalFsAdapter(localRoot) as StoragePort],
+  ['s3-compatible', () => s3Adapter() as StoragePort],
+  ['in-memory', () => new InMemoryStorageAdapter() as StoragePort],
+])('%s adapter range reads', (label, make) => {
+  const key = `ranges-${label}/object.bin`;
+  const data = randomBytes(6 * MIB + 777);
+  let port: StoragePort;
+  const read = async (range: { start: number; end?: number }) => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of await port.get(key, range)) chunks.push(chunk as Buffer);
+    return Buffer.concat(chunks);
+  };
+
+  beforeAll(async () => {
+    port = make();
+    await port.put(key, Readable.from([data]));
+  });
+
+  it('reads exactly the bytes from start to end, both inclusive', async () => {
+    expect((await read({ start: 0, end: 1 })).equals(data.subarray(0, 2))).toBe(true);
+    expect((await read({ start: 7, end: 7 })).equals(data.subarray(7, 8))).toBe(true);
+    expect((await read({ start: 123_456, end: 5 * MIB })).equals(data.subarray(123_456, 5 * MIB + 1))).toBe(true);
+    expect((await read({ start: data.length - 1, end: data.length - 1 })).equals(data.subarray(data.length - 1))).toBe(true);
+  });
+
+  it('reads to the end without an end, and cuts a range that runs past the end', async () => {
+    expect((await read({ start: 3 * MIB })).equals(data.subarray(3 * MIB))).toBe(true);
+    expect((await read({ start: data.length - 10, end: data.length + 1000 })).equals(data.subarray(data.length - 10))).toBe(true);
+  });
+
+  it('reads nothing from a range that starts at or past the end, and still reports a missing key', async () => {
+    expect(await read({ start: data.length })).toHaveLength(0);
+    expect(await read({ start: data.length + 5, end: data.length + 10 })).toHaveLength(0);
+    await expect(port.get(`ranges-${label}/missing.bin`, { start: 0, end: 10 })).rejects.toBeInstanceOf(ObjectNotFoundError);
+  });
+
+  it('refuses a malformed range before touching the provider', async () => {
+    for (const range of [{ start: -1 }, { start: 5, end: 4 }, { start: 1.5 }, { start: 0, end: Number.NaN }]) {
+      await expect(port.get(key, range)).rejects.toBeInstanceOf(RangeError);
+    }
   });
 });

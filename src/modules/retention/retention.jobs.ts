@@ -1,17 +1,24 @@
 export enum RetentionQueue {
   VERIFICATION = 'verification',
+  TEST_RESTORES = 'test-restores',
+  /** Retention runs, storage scans (orphan sweeps, recounts) and the daily choice of test restores. */
+  MAINTENANCE = 'maintenance',
 }
 
 export enum RetentionJob {
-  VERIFY_RECENT = 'verify-recent',
+  /** Runs a verification run; the weekly cron's job carries no run, it creates one. */
+  VERIFY = 'verify',
+  TEST_RESTORE = 'test-restore',
+  RETENTION_RUN = 'retention-run',
+  STORAGE_SCAN = 'storage-scan',
+  SCHEDULE_TEST_RESTORES = 'schedule-test-restores',
 }
 
-/** SPEC §8: verification covers the backups of the last 7 days. */
-export const RECENT_DAYS = 7;
-
-export interface VerifyRecentPayload {
-  days: number;
+/** Jobs carry ids, never payloads: the run record is the truth. A cron's job has no run yet and creates it. */
+export interface RunPayload {
+  runId?: string;
 }
 
-/** BullMQ custom ids may not contain ':'; one weekly run per day even if every replica fires the cron. */
-export const verifyRecentJobId = (day: string) => `verify-recent-${day}`;
+/** BullMQ custom ids may not contain ':'; deterministic ids make a re-enqueue (N replicas firing a cron) a no-op. */
+export const runJobId = (kind: string, runId: string) => `${kind}-${runId}`;
+export const dailyJobId = (kind: string, day: Date) => `${kind}-daily-${day.toISOString().slice(0, 10)}`;

@@ -1,12 +1,18 @@
-import { InjectQueue } from '@nestjs/bullmq';
+import { EntityManager } from '@mikro-orm/postgresql';
 import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
-import { Queue } from 'bullmq';
-import { startCron } from '../../common/cron';
+import { runExclusively, startCron } from '../../common/cron';
 import { APP_CONFIG, AppConfig } from '../../config';
-import { RECENT_DAYS, RetentionJob, RetentionQueue, VerifyRecentPayload, verifyRecentJobId } from './retention.jobs';
+import { RetentionRunner } from './retention-runner.service';
+import { RetentionSweeper } from './retention.sweeper';
+import { StorageScans } from './storage-scans.service';
+import { TestRestores } from './test-restores.service';
+import { VerificationService } from './verification.service';
 
-/** Crons only enqueue; every replica fires them and job ids make the work happen once. */
+/**
+ * Crons only enqueue; every replica fires them and job ids make the work happen once. The sweep of dead runs and
+ * leftover scratch databases also runs once at start-up, so a service restarted after a crash cleans up at once.
+ */
 @Injectable()
 export class RetentionScheduler implements OnApplicationBootstrap {
   private readonly logger = new Logger(RetentionScheduler.name);
@@ -14,12 +20,22 @@ export class RetentionScheduler implements OnApplicationBootstrap {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly registry: SchedulerRegistry,
-    @InjectQueue(RetentionQueue.VERIFICATION) private readonly verificationQueue: Queue<VerifyRecentPayload>,
+    private readonly em: EntityManager,
+    private readonly verification: VerificationService,
+    private readonly retention: RetentionRunner,
+    private readonly testRestores: TestRestores,
+    private readonly scans: StorageScans,
+    private readonly sweeper: RetentionSweeper,
   ) {}
 
   onApplicationBootstrap(): void {
-    startCron(this.registry, this.logger, 'recent-backups-verification', this.config.schedules.verification, () =>
-      this.verificationQueue.add(RetentionJob.VERIFY_RECENT, { days: RECENT_DAYS }, { jobId: verifyRecentJobId(new Date().toISOString().slice(0, 10)) }),
-    );
+    const { maintenance } = this.config;
+    startCron(this.registry, this.logger, 'recent-backups-verification', this.config.schedules.verification, () => this.verification.enqueueScheduled(new Date()));
+    startCron(this.registry, this.logger, 'retention', maintenance.retentionCron, () => this.retention.enqueueScheduled(new Date()));
+    startCron(this.registry, this.logger, 'test-restores', maintenance.testRestoreCron, () => this.testRestores.enqueueScheduled(new Date()));
+    startCron(this.registry, this.logger, 'orphan-sweep', maintenance.orphanSweepCron, () => this.scans.enqueueScheduled(new Date()));
+    const sweep = () => runExclusively(this.em, 'sweep:retention', () => this.sweeper.sweep());
+    startCron(this.registry, this.logger, 'retention-sweep', this.config.schedules.sweep, sweep);
+    void sweep().catch((error: Error) => this.logger.error(`start-up sweep failed: ${error.message}`));
   }
 }

@@ -1,61 +1,63 @@
 import { Controller, Get, HttpCode, HttpStatus, Param, Post, Query } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { Roles } from '../../common/auth';
+import { ApiAcceptedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { CurrentPrincipal, Principal, Roles } from '../../common/auth';
 import { ApiErrors } from '../../common/error-responses';
+import { PaginationQuery } from '../../common/pagination';
 import { Audited } from '../audit';
-import { BackupIdParams, BackupResponse, BackupsService, BackupType, ProviderQuery } from '../backups';
-import { RecentVerificationResponse, VerificationStatePage, VerificationStateQuery, VerifyResponse } from './dto/verification.dto';
-import { RECENT_DAYS } from './retention.jobs';
-import { BackupVerifier } from './backup-verifier.service';
+import { BackupIdParams, BackupResponse, BackupType, ProviderQuery } from '../backups';
+import { RunIdParams } from './dto/run-params';
+import { VerificationRunResponse, VerificationStatePage, VerificationStateQuery } from './dto/verification.dto';
 import { VerificationService } from './verification.service';
+
+const POLL = 'Answers 202 with a verification run; poll GET /storage/verification/runs/{runId} for its status, progress and each copy’s outcome.';
 
 /** Verification of one backup or of every recent one, and its state. `disaster/...` is declared before `:backupId`. */
 @ApiTags('verification')
 @Roles('super_admin')
 @Controller('api/super-admin')
 export class VerificationController {
-  constructor(
-    private readonly backups: BackupsService,
-    private readonly verifier: BackupVerifier,
-    private readonly verification: VerificationService,
-  ) {}
+  constructor(private readonly verification: VerificationService) {}
 
   @Post('backups/disaster/:backupId/verify')
-  @HttpCode(HttpStatus.OK)
-  @Audited('disaster-backup.verify', 'backup')
-  @ApiOperation({ summary: 'Download and check a disaster backup at one or all providers', description: 'Checks the sha256 of the stored object, decrypts every chunk and checks the configuration files and the dump against the archive’s manifest and summary. Runs synchronously.' })
-  @ApiOkResponse({ type: VerifyResponse })
+  @HttpCode(HttpStatus.ACCEPTED)
+  @Audited('disaster-backup.verify', 'verification-run')
+  @ApiOperation({ summary: 'Check a disaster backup at one or all providers', description: `Checks each copy's size and sha256, decrypts every chunk and checks the configuration files and the dump against the archive's manifest and summary; a damaged or missing copy is re-copied from a good one. ${POLL}` })
+  @ApiAcceptedResponse({ type: VerificationRunResponse })
   @ApiErrors(400, 404, 409)
-  async verifyDisaster(@Param() { backupId }: BackupIdParams, @Query() { provider }: ProviderQuery): Promise<VerifyResponse> {
-    await this.backups.get(backupId, [BackupType.DISASTER]);
-    const { record, results } = await this.verifier.verify(backupId, provider);
-    return { backupId, verificationStatus: record.verificationStatus, results };
+  async verifyDisaster(@Param() { backupId }: BackupIdParams, @Query() { provider }: ProviderQuery, @CurrentPrincipal() principal: Principal): Promise<VerificationRunResponse> {
+    return VerificationRunResponse.from(await this.verification.requestBackup(backupId, provider, [BackupType.DISASTER], principal.sub));
   }
 
   @Post('backups/:backupId/verify')
-  @HttpCode(HttpStatus.OK)
-  @Audited('backup.verify', 'backup')
-  @ApiOperation({ summary: 'Download and check a backup at one or all providers', description: 'Checks the sha256 of the stored object, decrypts every chunk and validates the archive. Runs synchronously.' })
-  @ApiOkResponse({ type: VerifyResponse })
+  @HttpCode(HttpStatus.ACCEPTED)
+  @Audited('backup.verify', 'verification-run')
+  @ApiOperation({ summary: 'Check a backup at one or all providers', description: `Checks each copy's size and sha256, decrypts every chunk and validates the archive's content; a damaged or missing copy is re-copied from a good one. ${POLL}` })
+  @ApiAcceptedResponse({ type: VerificationRunResponse })
   @ApiErrors(400, 404, 409)
-  async verify(@Param() { backupId }: BackupIdParams, @Query() { provider }: ProviderQuery): Promise<VerifyResponse> {
-    await this.backups.get(backupId);
-    const { record, results } = await this.verifier.verify(backupId, provider);
-    return { backupId, verificationStatus: record.verificationStatus, results };
+  async verify(@Param() { backupId }: BackupIdParams, @Query() { provider }: ProviderQuery, @CurrentPrincipal() principal: Principal): Promise<VerificationRunResponse> {
+    return VerificationRunResponse.from(await this.verification.requestBackup(backupId, provider, [BackupType.TENANT, BackupType.PRE_RESTORE], principal.sub));
   }
 
   @Post('storage/verify')
-  @HttpCode(HttpStatus.OK)
-  @Audited('storage.verify', 'backup')
+  @HttpCode(HttpStatus.ACCEPTED)
+  @Audited('storage.verify', 'verification-run')
   @ApiOperation({
-    summary: 'Verify every backup completed in the last 7 days, now',
-    description:
-      'Tenant, pre-restore and disaster backups: each copy is downloaded, its sha256 checked against the catalog and every chunk decrypted, 4 backups at a time. Runs synchronously and answers with per-backup results (the weekly cron does the same in a worker). Each copy’s outcome is also recorded, see GET /storage/verification.',
+    summary: 'Verify every backup completed in the last VERIFICATION_DAYS days, now',
+    description: `Tenant, pre-restore and disaster backups, every copy, as the weekly run does (VERIFICATION_CRON), VERIFICATION_CONCURRENCY backups at a time. While one such run is queued or running, it is answered again rather than a second one started. ${POLL}`,
   })
-  @ApiOkResponse({ type: RecentVerificationResponse })
+  @ApiAcceptedResponse({ type: VerificationRunResponse })
   @ApiErrors()
-  async verifyRecent(): Promise<RecentVerificationResponse> {
-    return this.verification.verifyRecent(RECENT_DAYS);
+  async verifyRecent(@CurrentPrincipal() principal: Principal): Promise<VerificationRunResponse> {
+    return VerificationRunResponse.from(await this.verification.requestRecent(principal.sub));
+  }
+
+  @Get('storage/verification/runs/:runId')
+  @ApiOperation({ summary: 'One verification run: status, progress, counts, and each copy checked (paginated)' })
+  @ApiOkResponse({ type: VerificationRunResponse })
+  @ApiErrors(400, 404)
+  async run(@Param() { runId }: RunIdParams, @Query() query: PaginationQuery): Promise<VerificationRunResponse> {
+    const { run, checks } = await this.verification.get(runId, query.limit, query.offset);
+    return VerificationRunResponse.from(run, { items: checks[0], total: checks[1], limit: query.limit, offset: query.offset });
   }
 
   @Get('storage/verification')

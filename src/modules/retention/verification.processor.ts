@@ -1,18 +1,21 @@
 import { Processor } from '@nestjs/bullmq';
 import { Job } from 'bullmq';
 import { QueueWorker } from '../../common/queue-worker';
-import { RetentionQueue, VerifyRecentPayload } from './retention.jobs';
+import { RetentionQueue, RunPayload } from './retention.jobs';
 import { VerificationService } from './verification.service';
 
-/** The weekly verification of all recent backups, off the scheduler's process. */
+/** Verification runs; two at once per worker, so that one backup's check is not stuck behind a weekly run. */
 @Processor(RetentionQueue.VERIFICATION)
 export class VerificationProcessor extends QueueWorker {
   constructor(private readonly verification: VerificationService) {
     super();
   }
 
-  async process(job: Job<VerifyRecentPayload>): Promise<{ total: number; failed: number }> {
-    const { total, failed } = await this.verification.verifyRecent(job.data.days);
-    return { total, failed };
+  protected override concurrency(): number {
+    return 2;
+  }
+
+  async process(job: Job<RunPayload>): Promise<void> {
+    await this.verification.run(job.data.runId);
   }
 }

@@ -1,56 +1,96 @@
 import { EntityManager } from '@mikro-orm/postgresql';
-import { Injectable, Logger } from '@nestjs/common';
-import { BackupRecord, BackupStatus, BackupType, VerificationStatus } from '../backups';
-import { BackupVerifier, CopyVerification } from './backup-verifier.service';
+import { InjectQueue } from '@nestjs/bullmq';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Queue } from 'bullmq';
+import type { ProviderName } from '../../../libs/storage/storage.port';
+import { addJob } from '../../common/queueing';
+import { APP_CONFIG, AppConfig } from '../../config';
+import { BackupNotCompletedError, BackupNotFoundError, BackupRecord, BackupStatus, BackupType, VerificationStatus } from '../backups';
+import { StorageService } from '../storage';
+import { BackupVerifier } from './backup-verifier.service';
+import { RunStatus } from './background-run';
+import { CopyCheck } from './copy-check.entity';
+import { RetentionJob, RetentionQueue, RunPayload, dailyJobId } from './retention.jobs';
+import { RunNotFoundError } from './retention.errors';
+import { enqueueRun, inParallel, keepRunAlive } from './run-lifecycle';
+import { VerificationRun, VerificationScope } from './verification-run.entity';
 
 /** Backups with copies in buckets: customer exports are local-only downloads, not verified here. */
 const VERIFIED_TYPES = [BackupType.TENANT, BackupType.PRE_RESTORE, BackupType.DISASTER];
-/** Backups downloaded at once: enough to overlap latency, few enough not to saturate the link or the providers. */
-const CONCURRENCY = 4;
+/** Records read from the catalog at a time: a run over months of backups never holds them all. */
+const PAGE = 100;
+const ACTIVE = [RunStatus.PENDING, RunStatus.RUNNING];
 
-export interface BackupVerificationResult {
-  backupId: string;
-  type: BackupType;
-  tenantId?: string;
-  verificationStatus: VerificationStatus;
-  results: CopyVerification[];
-  error?: string;
-}
-
-export interface RecentVerification {
-  since: Date;
-  total: number;
-  verified: number;
-  failed: number;
-  backups: BackupVerificationResult[];
-}
-
-/** Verification of every recent backup (tenant, pre-restore and disaster): on request and by the weekly cron. */
+/**
+ * Verification as background runs: one backup on request, every backup of the last VERIFICATION_DAYS days on request
+ * and weekly (VERIFICATION_CRON). A request answers with the run at once (202); a worker does the work, at most
+ * VERIFICATION_CONCURRENCY backups at a time, paging through the catalog. A second request for the same work while
+ * one is queued or running gets that run back instead of a duplicate.
+ */
 @Injectable()
 export class VerificationService {
   private readonly logger = new Logger(VerificationService.name);
 
   constructor(
     private readonly em: EntityManager,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly storage: StorageService,
     private readonly verifier: BackupVerifier,
+    @InjectQueue(RetentionQueue.VERIFICATION) private readonly queue: Queue<RunPayload>,
   ) {}
 
-  async verifyRecent(days: number): Promise<RecentVerification> {
-    const since = new Date(Date.now() - days * 86_400_000);
-    const records = await this.em.fork().find(BackupRecord, { type: { $in: VERIFIED_TYPES }, status: BackupStatus.COMPLETED, completedAt: { $gte: since } }, { orderBy: { completedAt: 'desc', id: 'desc' } });
-    const backups: BackupVerificationResult[] = new Array(records.length);
-    let next = 0;
-    const worker = async () => {
-      while (next < records.length) {
-        const index = next++;
-        backups[index] = await this.verifyOne(records[index]);
+  async requestBackup(backupId: string, provider: ProviderName | undefined, types: BackupType[], initiatedBy: string): Promise<VerificationRun> {
+    this.storage.assertConfigured(provider);
+    const em = this.em.fork();
+    const record = await em.findOne(BackupRecord, { id: backupId });
+    if (!record || !types.includes(record.type)) throw new BackupNotFoundError(backupId);
+    if (record.status !== BackupStatus.COMPLETED) throw new BackupNotCompletedError(record.id, record.status);
+    const active = await em.findOne(VerificationRun, { scope: VerificationScope.BACKUP, backupId: record.id, provider: provider ?? null, status: { $in: ACTIVE } });
+    return active ?? enqueueRun(this.em, VerificationRun.ofBackup(record.id, provider, initiatedBy), this.queue, RetentionJob.VERIFY);
+  }
+
+  async requestRecent(initiatedBy: string): Promise<VerificationRun> {
+    const active = await this.em.fork().findOne(VerificationRun, { scope: VerificationScope.RECENT, status: { $in: ACTIVE } });
+    return active ?? enqueueRun(this.em, VerificationRun.ofRecent(this.config.maintenance.verificationDays, initiatedBy), this.queue, RetentionJob.VERIFY);
+  }
+
+  /** The weekly cron: one run per day whatever the number of replicas; the job creates its run. */
+  enqueueScheduled(day: Date): Promise<void> {
+    return addJob(this.queue, RetentionJob.VERIFY, {}, { jobId: dailyJobId(RetentionJob.VERIFY, day) });
+  }
+
+  /** The worker's side. A run swept meanwhile (or finished by an earlier attempt) is left alone. */
+  async run(runId: string | undefined): Promise<VerificationRun | undefined> {
+    const em = this.em.fork();
+    const run = runId ? await em.findOne(VerificationRun, { id: runId }) : VerificationRun.ofRecent(this.config.maintenance.verificationDays, 'scheduler');
+    if (!run || run.isFinished) return run ?? undefined;
+    run.start();
+    await em.persistAndFlush(run);
+    const stopHeartbeat = keepRunAlive(this.em, this.config, VerificationRun, run.id);
+    try {
+      if (run.scope === VerificationScope.BACKUP) {
+        run.total = 1;
+        await this.verifyOne(run, run.backupId!, run.provider);
+      } else {
+        await this.verifyRecent(run);
       }
-    };
-    await Promise.all(Array.from({ length: Math.min(CONCURRENCY, records.length) }, worker));
-    const failed = backups.filter((b) => b.verificationStatus === VerificationStatus.FAILED).length;
-    const verified = backups.filter((b) => b.verificationStatus === VerificationStatus.VERIFIED).length;
-    this.logger.log(`verified ${records.length} backups completed since ${since.toISOString()}: ${verified} verified, ${failed} failed`);
-    return { since, total: records.length, verified, failed, backups };
+      run.complete();
+      this.logger.log(`verification run ${run.id}: ${run.checked} backups checked, ${run.verified} verified, ${run.failed} failed, ${run.repaired} copies repaired`);
+    } catch (error) {
+      run.fail((error as Error).message);
+    } finally {
+      stopHeartbeat();
+      await em.flush();
+    }
+    return run;
+  }
+
+  async get(runId: string, limit: number, offset: number): Promise<{ run: VerificationRun; checks: [CopyCheck[], number] }> {
+    const em = this.em.fork();
+    const run = await em.findOne(VerificationRun, { id: runId });
+    if (!run) throw new RunNotFoundError('Verification run', runId);
+    const checks = await em.findAndCount(CopyCheck, { runId }, { orderBy: { checkedAt: 'asc', id: 'asc' }, limit, offset });
+    return { run, checks };
   }
 
   /** Completed backups of the last `days` days with their copies' verification state, newest first. */
@@ -65,14 +105,39 @@ export class VerificationService {
     return { since, counts, page };
   }
 
-  /** One backup's failure (e.g. deleted meanwhile by retention) is reported, not fatal to the run. */
-  private async verifyOne(record: BackupRecord): Promise<BackupVerificationResult> {
-    const base = { backupId: record.id, type: record.type, tenantId: record.tenantId };
-    try {
-      const { record: checked, results } = await this.verifier.verify(record.id);
-      return { ...base, verificationStatus: checked.verificationStatus, results };
-    } catch (error) {
-      return { ...base, verificationStatus: VerificationStatus.FAILED, results: [], error: (error as Error).message };
+  /** Every backup completed since the run's window opened, a page at a time, a few at once. */
+  private async verifyRecent(run: VerificationRun): Promise<void> {
+    const since = new Date(run.startedAt!.getTime() - run.days! * 86_400_000);
+    const where = { type: { $in: VERIFIED_TYPES }, status: BackupStatus.COMPLETED, completedAt: { $gte: since } };
+    run.total = await this.em.fork().count(BackupRecord, where);
+    let after: { completedAt: Date; id: string } | undefined;
+    for (;;) {
+      const page = await this.em.fork().find(BackupRecord, after ? { ...where, $or: [{ completedAt: { $lt: after.completedAt } }, { completedAt: after.completedAt, id: { $lt: after.id } }] } : where, {
+        fields: ['id', 'completedAt'],
+        orderBy: { completedAt: 'desc', id: 'desc' },
+        limit: PAGE,
+      });
+      if (page.length === 0) return;
+      await inParallel(page, this.config.maintenance.verificationConcurrency, (record) => this.verifyOne(run, record.id));
+      const last = page[page.length - 1];
+      after = { completedAt: last.completedAt!, id: last.id };
     }
+  }
+
+  /** One backup's failure to be read at all (deleted meanwhile by retention) is counted, not fatal to the run. */
+  private async verifyOne(run: VerificationRun, backupId: string, provider?: ProviderName): Promise<void> {
+    try {
+      const { record, checks } = await this.verifier.verify(backupId, run.id, provider);
+      run.repaired += checks.filter((c) => c.repair !== undefined && c.isGood).length;
+      if (record.verificationStatus === VerificationStatus.VERIFIED) run.verified += 1;
+      else run.failed += 1;
+    } catch (error) {
+      if (run.scope === VerificationScope.BACKUP) throw error;
+      this.logger.warn(`verification run ${run.id}: backup ${backupId} could not be verified: ${(error as Error).message}`);
+      run.failed += 1;
+    }
+    run.checked += 1;
+    run.advance(run.checked, run.total);
+    await this.em.fork().nativeUpdate(VerificationRun, { id: run.id }, { checked: run.checked, verified: run.verified, failed: run.failed, repaired: run.repaired, total: run.total, progress: run.progress, heartbeatAt: run.heartbeatAt });
   }
 }

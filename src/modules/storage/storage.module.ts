@@ -1,13 +1,12 @@
 import { Global, Module } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '../../config';
-import { StorageController } from './storage.controller';
 import { adaptersFromConfig } from './storage-settings';
 import { StorageService } from './storage.service';
 import { STORAGE_ADAPTERS } from './storage.tokens';
 
+/** The providers, for every context; /storage/status is served by Retention, which knows the catalog's totals. */
 @Global()
 @Module({
-  controllers: [StorageController],
   providers: [
     {
       provide: STORAGE_ADAPTERS,

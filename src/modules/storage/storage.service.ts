@@ -1,18 +1,18 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { ProviderName, StoragePort } from '../../../libs/storage/storage.port';
-import { estimatedMonthlyCost } from './storage-cost';
 import { UnknownProviderError } from './storage.errors';
 import { STORAGE_ADAPTERS } from './storage.tokens';
 
-export interface ProviderStatus {
-  provider: string;
+/** Whether a provider answered a ping, within PING_TIMEOUT_MS. */
+export interface ProviderReachability {
+  provider: ProviderName;
   primary: boolean;
   reachable: boolean;
-  objects: number | null;
-  bytes: number | null;
-  estimatedMonthlyCostUsd: number | null;
   error?: string;
 }
+
+/** A status page must not hang on a provider that does not answer. */
+const PING_TIMEOUT_MS = 5_000;
 
 /** The configured storage providers, primary first: the only way other contexts reach an adapter. */
 @Injectable()
@@ -39,16 +39,21 @@ export class StorageService {
     if (name !== undefined) this.require(name);
   }
 
-  /** Every provider checked concurrently; one being down does not hide the others. */
-  status(): Promise<ProviderStatus[]> {
+  /** Every provider pinged concurrently; one being down (or silent) does not hide the others. */
+  reachability(): Promise<ProviderReachability[]> {
     return Promise.all(
       this.adapters.map(async (adapter, index) => {
+        let timer: NodeJS.Timeout | undefined;
+        const timeout = new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`no answer within ${PING_TIMEOUT_MS} ms`)), PING_TIMEOUT_MS);
+        });
         try {
-          await adapter.ping();
-          const usage = await adapter.usage();
-          return { provider: adapter.name, primary: index === 0, reachable: true, ...usage, estimatedMonthlyCostUsd: estimatedMonthlyCost(adapter.name, usage.bytes) };
+          await Promise.race([adapter.ping(), timeout]);
+          return { provider: adapter.name, primary: index === 0, reachable: true };
         } catch (error) {
-          return { provider: adapter.name, primary: index === 0, reachable: false, objects: null, bytes: null, estimatedMonthlyCostUsd: null, error: (error as Error).message };
+          return { provider: adapter.name, primary: index === 0, reachable: false, error: (error as Error).message };
+        } finally {
+          clearTimeout(timer);
         }
       }),
     );

@@ -3,18 +3,65 @@ import { Type } from 'class-transformer';
 import { IsInt, IsOptional, Max, Min } from 'class-validator';
 import { PROVIDER_NAMES } from '../../../../libs/storage/storage.port';
 import { PageMeta, PaginationQuery } from '../../../common/pagination';
-import { BackupResponse, BackupType, VerificationStatus } from '../../backups';
+import { BackupResponse } from '../../backups';
+import { CopyCheck, CopyOutcome, RepairOutcome } from '../copy-check.entity';
+import { VerificationRun, VerificationScope } from '../verification-run.entity';
+import { RunResponseBase } from './run-params';
 
-export class CopyVerificationResponse {
+export class CopyCheckResponse {
+  @ApiProperty({ format: 'uuid' }) backupId!: string;
   @ApiProperty({ enum: PROVIDER_NAMES }) provider!: string;
-  @ApiProperty() ok!: boolean;
+  @ApiProperty() checkedAt!: Date;
+  @ApiProperty({ enum: CopyOutcome }) outcome!: CopyOutcome;
   @ApiPropertyOptional() error?: string;
+  @ApiPropertyOptional({ enum: RepairOutcome, description: 'A damaged or missing copy re-copied from a good one' }) repair?: RepairOutcome;
+  @ApiPropertyOptional({ enum: PROVIDER_NAMES }) repairedFrom?: string;
+  @ApiPropertyOptional() repairError?: string;
+
+  static from(c: CopyCheck): CopyCheckResponse {
+    // Unset columns come back from the catalog as null: left out of the answer, as optional fields are.
+    return { backupId: c.backupId, provider: c.provider, checkedAt: c.checkedAt, outcome: c.outcome, error: c.error ?? undefined, repair: c.repair ?? undefined, repairedFrom: c.repairedFrom ?? undefined, repairError: c.repairError ?? undefined };
+  }
 }
 
-export class VerifyResponse {
-  @ApiProperty({ format: 'uuid' }) backupId!: string;
-  @ApiProperty({ enum: VerificationStatus }) verificationStatus!: VerificationStatus;
-  @ApiProperty({ type: [CopyVerificationResponse] }) results!: CopyVerificationResponse[];
+export class CopyCheckPage extends PageMeta {
+  @ApiProperty({ type: [CopyCheckResponse] }) items!: CopyCheckResponse[];
+}
+
+export class VerificationRunResponse extends RunResponseBase {
+  @ApiProperty({ enum: VerificationScope }) scope!: VerificationScope;
+  @ApiPropertyOptional({ format: 'uuid' }) backupId?: string;
+  @ApiPropertyOptional({ enum: PROVIDER_NAMES }) provider?: string;
+  @ApiPropertyOptional({ description: 'RECENT: backups completed in the last this many days' }) days?: number;
+  @ApiProperty({ description: 'Backups to check' }) total!: number;
+  @ApiProperty() checked!: number;
+  @ApiProperty({ description: 'Backups whose every checked copy is good (after repairs)' }) verified!: number;
+  @ApiProperty({ description: 'Backups left with a bad copy' }) failed!: number;
+  @ApiProperty({ description: 'Copies re-created from a good copy' }) repaired!: number;
+  @ApiPropertyOptional({ type: CopyCheckPage, description: 'Each copy checked, in the order checked (GET only)' }) checks?: CopyCheckPage;
+
+  static from(run: VerificationRun, checks?: { items: CopyCheck[]; total: number; limit: number; offset: number }): VerificationRunResponse {
+    return {
+      id: run.id,
+      status: run.status,
+      progress: run.progress,
+      initiatedBy: run.initiatedBy,
+      createdAt: run.createdAt,
+      startedAt: run.startedAt,
+      completedAt: run.completedAt,
+      errorMessage: run.errorMessage,
+      scope: run.scope,
+      backupId: run.backupId,
+      provider: run.provider,
+      days: run.days,
+      total: run.total,
+      checked: run.checked,
+      verified: run.verified,
+      failed: run.failed,
+      repaired: run.repaired,
+      checks: checks && { ...checks, items: checks.items.map(CopyCheckResponse.from) },
+    };
+  }
 }
 
 export class VerificationStateQuery extends PaginationQuery {
@@ -25,23 +72,6 @@ export class VerificationStateQuery extends PaginationQuery {
   @Min(1, { message: 'days must be at least 1' })
   @Max(90, { message: 'days must be at most 90' })
   days = 7;
-}
-
-export class BackupVerificationResponse {
-  @ApiProperty({ format: 'uuid' }) backupId!: string;
-  @ApiProperty({ enum: BackupType }) type!: BackupType;
-  @ApiPropertyOptional({ format: 'uuid' }) tenantId?: string;
-  @ApiProperty({ enum: VerificationStatus }) verificationStatus!: VerificationStatus;
-  @ApiProperty({ type: [CopyVerificationResponse] }) results!: CopyVerificationResponse[];
-  @ApiPropertyOptional({ description: 'Why the backup could not be verified at all' }) error?: string;
-}
-
-export class RecentVerificationResponse {
-  @ApiProperty({ description: 'Backups completed since this time were verified' }) since!: Date;
-  @ApiProperty() total!: number;
-  @ApiProperty() verified!: number;
-  @ApiProperty() failed!: number;
-  @ApiProperty({ type: [BackupVerificationResponse] }) backups!: BackupVerificationResponse[];
 }
 
 export class VerificationCounts {
