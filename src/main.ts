@@ -1,11 +1,8 @@
 import 'reflect-metadata';
 import { existsSync } from 'node:fs';
 import type { INestApplicationContext } from '@nestjs/common';
-import { createBackgroundApp, createHttpApp } from './app.factory';
-import { QueueWorker } from './common/queue-worker';
 import { AppConfig, ConfigError, configFromEnvironment } from './config';
 import { createLogger, redactUrl } from './logging';
-import { installProcessGuards } from './process-guards';
 import { AggregateStartupError, checkDependencies } from './startup-checks';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -15,9 +12,11 @@ async function bootstrap(): Promise<void> {
   if (existsSync('.env')) process.loadEnvFile('.env');
   const config = configFromEnvironment();
   const logger = createLogger(config);
-  installProcessGuards(logger);
   logger.log(`starting role=${config.role} catalog=${redactUrl(config.databaseUrl)} platform=${redactUrl(config.sourceDatabaseUrl)}${config.demoPlatform ? ' (demo)' : ''} storage=${config.storage.providers.join(',')}`);
   await checkDependencies(config);
+  // The application is loaded only once its dependencies answer: a wrong URL is reported in a moment, not after it.
+  const [{ createBackgroundApp, createHttpApp }, { installProcessGuards }] = await Promise.all([import('./app.factory'), import('./process-guards')]);
+  installProcessGuards(logger);
   let app: INestApplicationContext;
   if (config.role === 'api' || config.role === 'all') {
     const http = await createHttpApp(config, logger);
@@ -28,14 +27,15 @@ async function bootstrap(): Promise<void> {
     app = await createBackgroundApp(config, logger);
     logger.log(`${config.role} running`);
   }
-  stopGracefullyOnSignals(app, config, logger);
+  await stopGracefullyOnSignals(app, config, logger);
 }
 
 /**
  * SIGTERM / SIGINT: stop taking jobs and requests, let running jobs finish for up to SHUTDOWN_TIMEOUT_SECONDS, then
  * exit. Jobs still running then are handed back: their locks lapse and another worker takes them over.
  */
-function stopGracefullyOnSignals(app: INestApplicationContext, config: AppConfig, logger: ReturnType<typeof createLogger>): void {
+async function stopGracefullyOnSignals(app: INestApplicationContext, config: AppConfig, logger: ReturnType<typeof createLogger>): Promise<void> {
+  const { QueueWorker } = await import('./common/queue-worker');
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {
     if (stopping) return;

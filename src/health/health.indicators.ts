@@ -1,4 +1,6 @@
+import { EntityManager } from '@mikro-orm/postgresql';
 import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
+import { MIGRATIONS } from '../../migrations';
 import { HealthIndicatorResult, HealthIndicatorService } from '@nestjs/terminus';
 import IORedis from 'ioredis';
 import type { StoragePort } from '../../libs/storage/storage.port';
@@ -18,6 +20,7 @@ export class DependencyIndicators implements OnModuleDestroy {
 
   constructor(
     @Inject(APP_CONFIG) config: AppConfig,
+    private readonly em: EntityManager,
     private readonly health: HealthIndicatorService,
     @Inject(STORAGE_ADAPTERS) private readonly adapters: StoragePort[],
     private readonly platform: PlatformDatabase,
@@ -34,6 +37,21 @@ export class DependencyIndicators implements OnModuleDestroy {
     } catch (error) {
       return session.down({ message: (error as Error).message });
     }
+  }
+
+  /**
+   * Every migration of this version applied to the catalog: a service on an older schema answers 500 to everything,
+   * so it is not ready. The message says what to run.
+   */
+  migrations(): Promise<HealthIndicatorResult> {
+    return this.probe('migrations', async () => {
+      const applied = await this.em
+        .getConnection()
+        .execute<{ name: string }[]>('select name from mikro_orm_migrations')
+        .then((rows) => new Set(rows.map((r) => r.name)), () => new Set<string>());
+      const pending = MIGRATIONS.map((m) => m.name).filter((name) => !applied.has(name));
+      if (pending.length > 0) throw new Error(`${pending.length} catalog migration(s) not applied (${pending.join(', ')}): run \`node dist/src/cli.js migrate\` (npm run migrate)`);
+    });
   }
 
   redis(): Promise<HealthIndicatorResult> {

@@ -517,7 +517,7 @@ describe('tenant restores over HTTP (real PostgreSQL, Redis, local disk and an S
       );
       const { body } = await http().get('/api/super-admin/audit?action=restore.create').set(admin()).expect(200);
       expect(body.items.some((i: { outcome: string; targetType: string }) => i.outcome === 'SUCCESS' && i.targetType === 'restore')).toBe(true);
-      expect(body.items.some((i: { outcome: string }) => i.outcome === 'FAILURE')).toBe(true);
+      expect(body.items.some((i: { outcome: string }) => i.outcome === 'REFUSED')).toBe(true);
       const { body: done } = await http().get('/api/super-admin/audit?action=restore.complete').set(admin()).expect(200);
       expect(done.items.some((i: { outcome: string }) => i.outcome === 'FAILURE')).toBe(true);
     });

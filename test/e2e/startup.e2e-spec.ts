@@ -79,10 +79,13 @@ describe('npm start on local defaults', () => {
     expect(existsSync(month)).toBe(true);
     expect(output).not.toContain(token);
 
-    // Nest closes every module (workers finish or release their job), then re-raises the signal.
+    // Stops taking work, lets running jobs finish (or hands them back after SHUTDOWN_TIMEOUT_SECONDS), says so, exits 0.
     const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) => server!.once('exit', (code, signal) => resolve({ code, signal })));
     server.kill('SIGTERM');
-    expect(await exited).toEqual({ code: null, signal: 'SIGTERM' });
+    expect(await exited).toEqual({ code: 0, signal: null });
+    expect(output).toMatch(/SIGTERM received: shutting down; 0 running job\(s\) get up to 30 s to finish/);
+    expect(output).toMatch(/stopped/);
+    expect(output).not.toMatch(/\x1b\[/); // no colour codes when stdout is not a terminal
     expect((await readdir(month)).length).toBe(1);
   });
 });

@@ -12,6 +12,7 @@ import { extractTar, runCli } from '../support/backup-files';
 import { DEMO_TENANTS } from '../../libs/demo-platform';
 import { tableContentHashes } from '../support/table-hashes';
 import { startTestEnvironment, TEST_ENCRYPTION_KEY, TestEnvironment } from '../support/test-app';
+import { apiOf } from '../support/api';
 import { waitFor } from '../support/wait-for';
 
 const A = DEMO_TENANTS.A.id;
@@ -139,25 +140,25 @@ describe('tenant backups over HTTP (real PostgreSQL, Redis, local disk and an S3
       expect(JSON.stringify(await runCli(['decrypt', '--file', flippedFile, '--out', '-'], { ...cliEnv(), BACKUP_ENCRYPTION_KEY: wrongKey }).catch((e) => e.stderr))).not.toContain(wrongKey);
     });
 
-    it('verify reports a flipped copy as failed and the intact copy as verified', async () => {
-      const ok = await http().post(`/api/super-admin/backups/${backup.id}/verify`).set(admin()).expect(200);
-      expect(ok.body.verificationStatus).toBe('VERIFIED');
-      expect(ok.body.results.every((r: { ok: boolean }) => r.ok)).toBe(true);
+    it('verify finds a flipped copy, repairs it from the intact one, and reports both', async () => {
+      const api = apiOf(env);
+      const ok = await api.verifyAndWait(`/api/super-admin/backups/${backup.id}/verify`);
+      expect(ok).toMatchObject({ status: 'COMPLETED', verified: 1, failed: 0 });
+      expect(ok.checks.items.map((c) => c.outcome)).toEqual(['OK', 'OK']);
 
+      const file = join(env.localPath, backup.locations[0].key);
       const flipped = Buffer.from(localObject);
       flipped[flipped.length - 40] ^= 0x80;
-      await writeFile(join(env.localPath, backup.locations[0].key), flipped);
-      const result = await http().post(`/api/super-admin/backups/${backup.id}/verify`).set(admin()).expect(200);
-      expect(result.body.verificationStatus).toBe('FAILED');
-      const byProvider = Object.fromEntries(result.body.results.map((r: { provider: string; ok: boolean; error?: string }) => [r.provider, r]));
-      expect(byProvider.local.ok).toBe(false);
-      expect(byProvider.local.error).toMatch(/\S/);
-      expect(byProvider.b2.ok).toBe(true);
-      const one = await http().post(`/api/super-admin/backups/${backup.id}/verify?provider=b2`).set(admin()).expect(200);
-      expect(one.body.results).toEqual([{ provider: 'b2', ok: true }]);
+      await writeFile(file, flipped);
+      const result = await api.verifyAndWait(`/api/super-admin/backups/${backup.id}/verify`);
+      const byProvider = Object.fromEntries(result.checks.items.map((c) => [c.provider, c]));
+      expect(byProvider.local).toMatchObject({ outcome: 'DAMAGED', repair: 'REPAIRED', repairedFrom: 'b2', error: expect.stringMatching(/\S/) });
+      expect(byProvider.b2).toMatchObject({ outcome: 'OK' });
+      expect(await readFile(file)).toEqual(localObject);
+      const one = await api.verifyAndWait(`/api/super-admin/backups/${backup.id}/verify?provider=b2`);
+      expect(one.checks.items.map((c) => [c.provider, c.outcome])).toEqual([['b2', 'OK']]);
       const { body } = await http().get(`/api/super-admin/backups/${backup.id}`).set(admin()).expect(200);
-      expect(body.locations.find((l: { provider: string }) => l.provider === 'local').verificationStatus).toBe('FAILED');
-      await writeFile(join(env.localPath, backup.locations[0].key), localObject);
+      expect(body.verificationStatus).toBe('VERIFIED');
     });
 
     it('lists the tenant’s backups newest first with pagination', async () => {
@@ -271,6 +272,7 @@ describe('tenant backups over HTTP (real PostgreSQL, Redis, local disk and an S3
     const { body } = await http().get('/api/super-admin/audit?action=backup.create').set(admin()).expect(200);
     expect(body.items.length).toBeGreaterThan(0);
     expect(body.items[0]).toMatchObject({ actor: 'test-admin', action: 'backup.create', targetType: 'backup' });
-    expect(body.items.some((i: { outcome: string }) => i.outcome === 'FAILURE')).toBe(true);
+    // Requests refused for bad input are audited too, as REFUSED.
+    expect(body.items.some((i: { outcome: string }) => i.outcome === 'REFUSED')).toBe(true);
   });
 });

@@ -3,6 +3,16 @@ import request from 'supertest';
 import { TestEnvironment } from './test-app';
 import { waitFor } from './wait-for';
 
+export interface VerificationRun {
+  id: string;
+  status: string;
+  total: number;
+  verified: number;
+  failed: number;
+  repaired: number;
+  checks: { items: { backupId: string; provider: string; outcome: string; error?: string; repair?: string; repairedFrom?: string }[] };
+}
+
 export interface BackupBody {
   id: string;
   type: string;
@@ -38,6 +48,14 @@ export function apiOf(env: TestEnvironment) {
     async disasterBackupAndWait(): Promise<BackupBody> {
       const created = await http().post('/api/super-admin/backups/disaster').set(admin()).expect(202);
       return waitForBackup(created.body.id, `/api/super-admin/backups/disaster/${created.body.id}`);
+    },
+    /** Starts a verification (POST answers 202 with a run) and waits for the run to end. */
+    async verifyAndWait(path: string): Promise<VerificationRun> {
+      const { body: started } = await http().post(path).set(admin()).expect(202);
+      return waitFor(`verification run ${started.id}`, async () => {
+        const { body } = await http().get(`/api/super-admin/storage/verification/runs/${started.id}`).set(admin()).expect(200);
+        return ['COMPLETED', 'FAILED'].includes(body.status) ? (body as VerificationRun) : undefined;
+      });
     },
     /** One statement against the test's catalog database, on a connection of its own. */
     async catalogQuery<R extends QueryResultRow = QueryResultRow>(sql: string, params: unknown[] = []): Promise<R[]> {

@@ -34,9 +34,9 @@ export interface TestEnvironment {
  * copies), its own queue prefix in Redis, a temporary local storage directory and, when asked, an s3rver bucket
  * configured as provider b2.
  */
-export async function startTestEnvironment(options: { s3?: boolean; env?: Record<string, string>; captureLogs?: boolean } = {}): Promise<TestEnvironment> {
+export async function startTestEnvironment(options: { s3?: boolean; env?: Record<string, string>; captureLogs?: boolean; unmigratedCatalog?: boolean } = {}): Promise<TestEnvironment> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
-  const catalog = await createTestDatabase('catalog', 'catalog');
+  const catalog = await createTestDatabase(options.unmigratedCatalog ? undefined : 'catalog', 'catalog');
   const platform = await createTestDatabase('platform', 'platform');
   const localPath = await mkdtemp(join(tmpdir(), 'tv-local-'));
   const s3 = options.s3 ? await startS3Server() : undefined;
