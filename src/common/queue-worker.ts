@@ -38,19 +38,24 @@ export abstract class QueueWorker extends WorkerHost implements OnApplicationBoo
     workers.delete(this);
   }
 
+  // Every job's start and end, whatever its queue; the runners add what their work is (type, tenant, bytes).
   @OnWorkerEvent('active')
   onJobActive(job: Job): void {
     this.running.set(job.id!, job);
+    this.logger.log(`job ${job.queueName}/${job.id} (${job.name}) started, attempt ${job.attemptsMade + 1}`);
   }
 
   @OnWorkerEvent('completed')
   onJobCompleted(job: Job): void {
     this.running.delete(job.id!);
+    this.logger.log(`job ${job.queueName}/${job.id} (${job.name}) completed in ${elapsed(job)}`);
   }
 
   @OnWorkerEvent('failed')
-  onJobFailed(job: Job | undefined): void {
-    if (job) this.running.delete(job.id!);
+  onJobFailed(job: Job | undefined, error: Error): void {
+    if (!job) return;
+    this.running.delete(job.id!);
+    this.logger.warn(`job ${job.queueName}/${job.id} (${job.name}) failed after ${elapsed(job)}: ${error.message}`);
   }
 
   @OnWorkerEvent('error')
@@ -74,4 +79,8 @@ export abstract class QueueWorker extends WorkerHost implements OnApplicationBoo
   static runningCount(): number {
     return [...workers].reduce((sum, w) => sum + w.running.size, 0);
   }
+}
+
+function elapsed(job: Job): string {
+  return job.processedOn ? `${Date.now() - job.processedOn} ms` : 'an unknown time';
 }

@@ -107,11 +107,22 @@ describe('fail fast, never wedge', () => {
     });
 
     it('of a running backup stops its upload and keeps nothing of it', async () => {
-      const { body: created } = await api.http().post(`/api/super-admin/backups/tenant/${A}`).set(api.admin()).expect(202);
-      await waitFor('the upload to be under way', async () => (await readdir(join(env.localPath, '.partial')).catch(() => [])).length > 0, 60_000, 10);
-      const { body: asked } = await api.http().post(`/api/super-admin/backups/${created.id}/cancel`).set(api.admin()).expect(202);
-      expect(asked).toMatchObject({ status: 'IN_PROGRESS', cancelRequestedBy: 'test-admin' });
-      const ended = await api.waitForBackup(created.id);
+      // The last table of the export is locked meanwhile: the backup streams the others, then waits there, running.
+      const blocker = new Client({ connectionString: env.platform.url });
+      await blocker.connect();
+      await blocker.query('BEGIN');
+      await blocker.query('LOCK TABLE item_adjustments IN ACCESS EXCLUSIVE MODE');
+      let ended;
+      try {
+        const { body: created } = await api.http().post(`/api/super-admin/backups/tenant/${A}`).set(api.admin()).expect(202);
+        await waitFor('the upload to be under way', async () => (await readdir(join(env.localPath, '.partial')).catch(() => [])).length > 0, 60_000, 10);
+        const { body: asked } = await api.http().post(`/api/super-admin/backups/${created.id}/cancel`).set(api.admin()).expect(202);
+        expect(asked).toMatchObject({ status: 'IN_PROGRESS', cancelRequestedBy: 'test-admin' });
+        ended = await api.waitForBackup(created.id);
+      } finally {
+        await blocker.query('ROLLBACK');
+        await blocker.end();
+      }
       expect(ended).toMatchObject({ status: 'FAILED', errorMessage: 'cancelled by test-admin' });
       expect(existsSync(join(env.localPath, ended.locations[0].key))).toBe(false);
       expect(await readdir(join(env.localPath, '.partial'))).toEqual([]);

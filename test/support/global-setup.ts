@@ -1,7 +1,10 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { Client } from 'pg';
 import { seedDemoPlatform } from '../../libs/demo-platform';
 import { migrateCatalog } from '../../src/database/migrate';
 import { databaseUrl, dropStaleTestDatabases, newStamp, templateDatabase, withAdminClient } from './test-database';
+import { removeStaleRunDirectories, RUN_DIRECTORY_PREFIX } from './run-directory';
 
 /**
  * Once per test run: a migrated catalog and a seeded demo platform, as template databases that each test file copies
@@ -10,6 +13,12 @@ import { databaseUrl, dropStaleTestDatabases, newStamp, templateDatabase, withAd
 export default async function globalSetup(): Promise<void> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
   process.env.TV_TEST_RUN = newStamp();
+  // Every temporary file of the run (os.tmpdir() reads TMPDIR) goes under one directory that teardown removes whole.
+  const runDirectory = join(process.env.TMPDIR ?? '/tmp', `${RUN_DIRECTORY_PREFIX}${process.env.TV_TEST_RUN}`);
+  mkdirSync(runDirectory, { recursive: true });
+  await removeStaleRunDirectories(process.env.TMPDIR ?? '/tmp');
+  process.env.TV_TEST_TMP_PARENT = process.env.TMPDIR ?? '/tmp';
+  process.env.TMPDIR = runDirectory;
   await dropStaleTestDatabases();
   await migrateCatalog(databaseUrl(templateDatabase('catalog')));
 
