@@ -14,10 +14,14 @@ RUN npm prune --omit=dev --ignore-scripts --no-audit --no-fund
 
 FROM node:20.20.2-bookworm-slim@sha256:2cf067cfed83d5ea958367df9f966191a942351a2df77d6f0193e162b5febfc0 AS runtime
 # postgresql-client-15: pg_dump/pg_restore/pg_basebackup of the platform server's major (bookworm ships 15).
+# postgresql-15: the server binaries (postgres, pg_ctl) point-in-time recoveries replay WAL with (docs/PITR.md); the
+# createcluster.d setting stops the package from creating a cluster nobody runs.
 # git: fallback for the commit recorded in disaster backups when GIT_COMMIT is unset.
 # tini: PID 1 that forwards SIGTERM and reaps child processes (pg_dump, pg_restore), which node as PID 1 does not.
-RUN apt-get update \
-    && apt-get install -y --no-install-recommends postgresql-client-15 git ca-certificates tini \
+RUN mkdir -p /etc/postgresql-common/createcluster.d \
+    && echo 'create_main_cluster = false' > /etc/postgresql-common/createcluster.d/tenantvault.conf \
+    && apt-get update \
+    && apt-get install -y --no-install-recommends postgresql-client-15 postgresql-15 git ca-certificates tini \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 ENV NODE_ENV=production \

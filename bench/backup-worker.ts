@@ -6,14 +6,13 @@
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { createArchiveStream, readArchive } from '../libs/archive';
+import { createArchiveStream, DEFAULT_PART_SIZE, readArchive } from '../libs/archive';
 import { createDisasterArchiveStream } from '../libs/archive/disaster-archive';
 import { DISASTER_FORMAT_VERSION } from '../libs/archive/disaster-manifest';
 import { sealStream, unsealStream } from '../libs/archive/sealed-archive';
 import { KeyRing } from '../libs/crypto';
 import { disasterBackupKey, LocalFsAdapter, putToAll, S3CompatibleAdapter, StoragePort, tenantBackupKey } from '../libs/storage';
-import * as tenantData from '../libs/tenant-data';
-import { openTenantExport, TenancyConfig, tenantArchiveInput } from '../libs/tenant-data';
+import { importTenant, openTenantExport, TenancyConfig, tenantArchiveInput } from '../libs/tenant-data';
 import { CONFIG_URL_PARAMS, locatePgTool, parsePgUrl, pgDumpStream } from '../libs/pg-tools';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -31,6 +30,8 @@ export interface PipelineSettings {
   localDir: string;
   s3?: S3Target;
   gzipLevel: number;
+  /** Blocks deflated at once (COMPRESSION_THREADS). */
+  compressionThreads: number;
   /** S3 multipart part size (UPLOAD_PART_SIZE_MB) and parts in flight (UPLOAD_CONCURRENCY). */
   uploadPartSize: number;
   uploadConcurrency: number;
@@ -53,7 +54,6 @@ export interface WorkerResult {
   storedBytes?: number;
   /** Where the local copy was written (restores read it back). */
   localFile?: string;
-  unavailable?: string;
 }
 
 function adapters(job: PipelineSettings): StoragePort[] {
@@ -64,7 +64,7 @@ function adapters(job: PipelineSettings): StoragePort[] {
   return targets;
 }
 
-/** The tenant backup of BackupRunner.execute, minus the catalog: export → tar → gzip → encrypt → sha256 → every provider. */
+/** The tenant backup of TenantBackupProducer and BackupStore, minus the catalog: export → tar → gzip → encrypt → sha256 → every provider. */
 async function tenantBackup(job: Extract<WorkerJob, { kind: 'tenant-backup' }>): Promise<Omit<WorkerResult, 'seconds' | 'peakRssMb' | 'cpuSeconds'>> {
   const ring = KeyRing.fromBase64(job.encryptionKey);
   const backupId = randomUUID();
@@ -74,7 +74,7 @@ async function tenantBackup(job: Extract<WorkerJob, { kind: 'tenant-backup' }>):
   try {
     const { manifest, tables } = tenantArchiveInput(source, job.tenantId, backupId, createdAt);
     const archive = createArchiveStream(manifest, tables());
-    const sealed = sealStream(archive.stream, ring, { kind: 'tenant', tenantId: job.tenantId }, { gzipLevel: job.gzipLevel });
+    const sealed = sealStream(archive.stream, ring, { kind: 'tenant', tenantId: job.tenantId }, { gzipLevel: job.gzipLevel, compressionThreads: job.compressionThreads });
     const results = await putToAll(adapters(job), key, sealed.stream);
     const summary = await archive.summary;
     const failed = results.filter((r) => !r.ok);
@@ -85,19 +85,15 @@ async function tenantBackup(job: Extract<WorkerJob, { kind: 'tenant-backup' }>):
   }
 }
 
-/** A FULL restore of the local copy through importTenant, when libs/tenant-data has it. */
+/** A FULL restore of the local copy through importTenant, as the restore runner reads a stored copy. */
 async function tenantRestore(job: Extract<WorkerJob, { kind: 'tenant-restore' }>): Promise<Omit<WorkerResult, 'seconds' | 'peakRssMb' | 'cpuSeconds'>> {
-  const importTenant = (tenantData as Record<string, unknown>).importTenant as
-    | ((url: string, tenancy: TenancyConfig, tenantId: string, archive: AsyncIterable<unknown>, options: { mode: 'FULL' }) => Promise<unknown>)
-    | undefined;
-  if (typeof importTenant !== 'function') return { unavailable: 'importTenant is not exported by libs/tenant-data' };
   const ring = KeyRing.fromBase64(job.encryptionKey);
   const plain = unsealStream(createReadStream(job.file), ring, { kind: 'tenant', tenantId: job.tenantId });
-  const result = (await importTenant(job.url, job.tenancy, job.tenantId, readArchive(plain.stream), { mode: 'FULL' })) as { rows?: number; totalRows?: number } | undefined;
-  return { rows: result?.totalRows ?? result?.rows };
+  const result = await importTenant(job.url, job.tenancy, job.tenantId, readArchive(plain.stream), { mode: 'FULL' });
+  return { rows: Object.values(result.rowsRestored).reduce((sum, rows) => sum + rows, 0) };
 }
 
-/** pg_dump -Fc (uncompressed) → disaster tar → gzip → encrypt → sha256 → storage, as the DISASTER backup streams it. */
+/** pg_dump -Fc (uncompressed) → disaster tar → gzip → encrypt → sha256 → storage, as DisasterBackupProducer streams it. */
 async function disasterBackup(job: Extract<WorkerJob, { kind: 'disaster-backup' }>): Promise<Omit<WorkerResult, 'seconds' | 'peakRssMb' | 'cpuSeconds'>> {
   const ring = KeyRing.fromBase64(job.encryptionKey);
   const tool = await locatePgTool('pg_dump', 15);
@@ -112,13 +108,13 @@ async function disasterBackup(job: Extract<WorkerJob, { kind: 'disaster-backup' 
       createdAt: createdAt.toISOString(),
       tenantvault: { version: 'bench', gitCommit: null },
       source: { database: new URL(job.url).pathname.slice(1), serverVersion: 'bench', serverVersionNum: 150000 },
-      dump: { tool: 'pg_dump', version: tool.version, format: 'custom', compression: 'none', partSize: 8 * 1024 * 1024 },
+      dump: { tool: 'pg_dump', version: tool.version, format: 'custom', compression: 'none', partSize: DEFAULT_PART_SIZE },
       configFiles: [],
     },
     configData: [],
     dump,
   });
-  const sealed = sealStream(archive.stream, ring, { kind: 'platform' }, { gzipLevel: job.gzipLevel });
+  const sealed = sealStream(archive.stream, ring, { kind: 'platform' }, { gzipLevel: job.gzipLevel, compressionThreads: job.compressionThreads });
   const key = disasterBackupKey(backupId, createdAt);
   const results = await putToAll(adapters(job), key, sealed.stream);
   const summary = await archive.summary;

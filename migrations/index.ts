@@ -8,6 +8,7 @@ import { Migration20261202030000_cancel } from './Migration20261202030000_cancel
 import { Migration20261202110000_alerts } from './Migration20261202110000_alerts';
 import { Migration20261202120000_retention } from './Migration20261202120000_retention';
 import { Migration20261202130000_customer_exports } from './Migration20261202130000_customer_exports';
+import { Migration20261202150000_point_in_time } from './Migration20261202150000_point_in_time';
 
 /** Every migration, in order. Listed explicitly so the same list works from TypeScript (tests) and compiled JS. */
 export const MIGRATIONS = [
@@ -21,4 +22,5 @@ export const MIGRATIONS = [
   { name: 'Migration20261202110000_alerts', class: Migration20261202110000_alerts },
   { name: 'Migration20261202120000_retention', class: Migration20261202120000_retention },
   { name: 'Migration20261202130000_customer_exports', class: Migration20261202130000_customer_exports },
+  { name: 'Migration20261202150000_point_in_time', class: Migration20261202150000_point_in_time },
 ];

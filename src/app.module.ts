@@ -20,6 +20,7 @@ import { CustomerSelfBackupModule } from './modules/customer-self-backup';
 import { DisasterRecoveryModule } from './modules/disaster-recovery';
 import { MonitoringModule } from './modules/monitoring';
 import { PlatformModule } from './modules/platform';
+import { PointInTimeModule } from './modules/point-in-time';
 import { RestoresModule } from './modules/restores';
 import { RetentionModule } from './modules/retention';
 import { StorageModule } from './modules/storage';
@@ -59,6 +60,8 @@ export class AppModule {
         StorageModule,
         AuditModule,
         DomainEventsModule,
+        // Before `backups` and disaster recovery: /backups/base and /restore/disaster/pitr must match before their :id routes.
+        PointInTimeModule.register(parts, backups),
         // Before `backups`: its /backups/disaster routes must match before /backups/:backupId.
         DisasterRecoveryModule.register(parts, backups),
         // Before `backups` too: /backups/disaster/:id/verify and /backups/:id/verify are its routes.

@@ -57,10 +57,14 @@ program
 const catalog = program.command('catalog').description('the catalog database (DATABASE_URL)');
 catalog
   .command('rebuild')
-  .description('create and migrate the catalog, then record every backup found in the sidecars (tenants/ and disaster/) of the provider(s); safe to repeat')
+  .description('create and migrate the catalog, then record every backup found in the sidecars (tenants/, disaster/, base/) and the WAL archive (wal/) of the provider(s); safe to repeat')
   .addOption(new Option('--provider <name>', 'scan only this provider (default: every configured provider)').choices([...PROVIDER_NAMES]))
   .addOption(actorOption())
-  .action(async (options) => (await import('./cli/catalog-rebuild.command')).catalogRebuildCommand(options));
+  .action(async (options) => {
+    await (await import('./cli/catalog-rebuild.command')).catalogRebuildCommand(options);
+    // Then what point-in-time recovery needs: base backup WAL ranges and the WAL archive's index.
+    await (await import('./cli/pitr-catalog-rebuild.command')).pitrCatalogRebuildCommand(options);
+  });
 
 const dr = program.command('dr').description('disaster recovery: needs only storage credentials and BACKUP_ENCRYPTION_KEY (docs/DISASTER-RECOVERY.md)');
 dr.command('list')
@@ -69,15 +73,33 @@ dr.command('list')
   .option('--json', 'print JSON')
   .action(async (options) => (await import('./cli/dr-list.command')).drListCommand(options));
 dr.command('restore')
-  .description('restore the whole platform database from a disaster backup found in the bucket (pg_restore --no-owner --exit-on-error), progress on stderr')
+  .description('restore the whole platform database from a disaster backup found in the bucket (pg_restore --no-owner --exit-on-error), progress on stderr; with --target-time, recover the platform cluster to that second from a base backup and the WAL archive instead (docs/PITR.md)')
   .option('--latest', 'the newest disaster backup at the provider')
   .option('--backup <backupId>', 'this disaster backup')
   .option('--target <url>', 'an existing, empty database to restore into (postgresql://user:password@host:port/db; only ?sslmode= may be added)')
   .addOption(new Option('--provider <name>', 'read from this provider (default: the first of STORAGE_PROVIDERS)').choices([...PROVIDER_NAMES]))
   .option('--clean', 'drop what the dump contains before recreating it (needed for a non-empty target)', false)
   .option('--extract-config <dir>', 'also write the configuration bundle to this directory (alone: only the bundle, no restore)')
+  .option('--target-time <iso>', 'point-in-time recovery: the platform cluster as it was at this instant (e.g. 2026-12-02T14:32:00Z), into --data-dir')
+  .option('--data-dir <dir>', 'with --target-time: a new or empty directory for the recovered cluster')
+  .option('--port <n>', 'with --target-time: the port the recovered server listens on (default: a free one)')
+  .option('--os-user <name>', 'with --target-time, when run as root: the OS user the server runs as (default: PITR_OS_USER or postgres)')
+  .option('--keep-archiving', 'with --target-time: keep the backed-up archive_command (only for the server that becomes the platform; a drill must not archive into the same place)', false)
   .addOption(actorOption())
   .action(async (options) => (await import('./cli/dr-restore.command')).drRestoreCommand(options));
+
+const wal = program.command('wal').description('the WAL archive of the platform cluster, for its archive_command and restore_command (docs/PITR.md)');
+wal
+  .command('push <path>')
+  .description('archive_command: compress, encrypt and store one WAL file at every provider; exit 0 once it is stored at the primary')
+  .option('--env-file <file>', 'read the storage and key variables from this file (readable by the postgres OS user only)')
+  .option('--verbose', 'say what was stored, and how long it took')
+  .action(async (path: string, options) => (await import('./cli/wal-push.command')).walPushCommand(path, options));
+wal
+  .command('fetch <file> <path>')
+  .description('restore_command: write one archived WAL file to <path>, from the first provider holding an intact copy; exit 1 when it is not archived')
+  .option('--env-file <file>', 'read the storage and key variables from this file (readable by the postgres OS user only)')
+  .action(async (file: string, path: string, options) => (await import('./cli/wal-fetch.command')).walFetchCommand(file, path, options));
 
 // Variables already set win over the file, as for the service.
 if (existsSync('.env')) process.loadEnvFile('.env');

@@ -7,5 +7,7 @@ export type { ArchiveManifest, ArchiveSummary, ManifestColumn, ManifestTable, Ta
 export { readArchive, readManifest } from './archive-reader';
 export type { ArchiveEntry } from './archive-reader';
 export { createArchiveStream, DEFAULT_PART_SIZE } from './archive-writer';
+export { DEFAULT_BLOCK_SIZE, ParallelGzip } from './parallel-gzip';
+export type { ParallelGzipOptions } from './parallel-gzip';
 export type { ArchiveStreamOptions, TableInput } from './archive-writer';
 export { ByteCounter, Sha256Meter } from './stream-meters';

@@ -2,12 +2,17 @@ import { InvalidStorageKeyError } from './storage.errors';
 import {
   assertSafeKey,
   assertSafePrefix,
+  baseBackupKey,
+  baseBackupRangeKeyFor,
   customerExportKey,
   disasterBackupKey,
   parseBackupKey,
   sidecarKeyFor,
   tenantBackupKey,
   tenantBackupsPrefix,
+  parseWalKey,
+  walFileKey,
+  walSidecarKey,
 } from './storage-keys';
 
 const TENANT = '3f2b8c1e-9a4d-4e7b-8c2a-1d5e6f708192';
@@ -95,5 +100,30 @@ describe('storage keys', () => {
     expect(parseBackupKey(sidecarKeyFor(disasterBackupKey(BACKUP, CREATED)))).toEqual({ kind: 'disaster', backupId: BACKUP, sidecar: true });
     expect(parseBackupKey(customerExportKey(TENANT, BACKUP, CREATED))).toEqual({ kind: 'customer', tenantId: TENANT, backupId: BACKUP, sidecar: false });
     expect(parseBackupKey('tenants/x/2025/01/y.tvb')).toBeNull();
+  });
+});
+
+describe('point-in-time keys', () => {
+  it('lays out base backups by month, with the WAL range sidecar beside the object', () => {
+    const key = baseBackupKey(BACKUP, CREATED);
+    expect(key).toBe(`base/2025/02/${BACKUP}.tvb`);
+    expect(sidecarKeyFor(key)).toBe(`base/2025/02/${BACKUP}.manifest.json`);
+    expect(baseBackupRangeKeyFor(key)).toBe(`base/2025/02/${BACKUP}.pitr.json`);
+    expect(parseBackupKey(key)).toEqual({ kind: 'base', backupId: BACKUP, sidecar: false });
+    expect(() => baseBackupRangeKeyFor(disasterBackupKey(BACKUP, CREATED))).toThrow(InvalidStorageKeyError);
+    expect(() => baseBackupKey('../x', CREATED)).toThrow(InvalidStorageKeyError);
+  });
+
+  it('files each WAL file under its timeline, and reads the name back', () => {
+    expect(walFileKey('00000002000000010000007F')).toBe('wal/00000002/00000002000000010000007F');
+    expect(walSidecarKey('00000002.history')).toBe('wal/00000002/00000002.history.manifest.json');
+    expect(walFileKey('000000010000000000000002.00000028.backup')).toBe('wal/00000001/000000010000000000000002.00000028.backup');
+    expect(parseWalKey('wal/00000001/000000010000000000000003.manifest.json')).toEqual({ fileName: '000000010000000000000003', sidecar: true });
+    expect(parseWalKey('wal/00000002/000000010000000000000003')).toBeNull(); // filed under another timeline
+    expect(parseWalKey('wal/00000001/notes.txt')).toBeNull();
+  });
+
+  it.each(['../00000001.history', '000000010000000000000003/x', '00000001000000000000000g', '.partial', '', 'RECOVERYHISTORY'])('refuses %j as a WAL file name', (name) => {
+    expect(() => walFileKey(name)).toThrow(InvalidStorageKeyError);
   });
 });

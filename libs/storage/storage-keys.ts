@@ -14,6 +14,9 @@ const MAX_KEY_LENGTH = 1024;
 export const TENANTS_PREFIX = 'tenants/';
 export const DISASTER_PREFIX = 'disaster/';
 export const CUSTOMER_PREFIX = 'customer/';
+export const BASE_PREFIX = 'base/';
+/** The WAL archive: `wal/<timeline>/<file>`, written by `wal push` (PostgreSQL's archive_command). */
+export const WAL_PREFIX = 'wal/';
 export const BACKUP_EXTENSION = '.tvb';
 export const SIDECAR_EXTENSION = '.manifest.json';
 
@@ -73,6 +76,51 @@ export function customerExportKey(tenantId: string, backupId: string, createdAt:
   return `${CUSTOMER_PREFIX}${tenant}/${monthFolder(createdAt)}/${backup}${BACKUP_EXTENSION}`;
 }
 
+/** A physical base backup of the platform cluster (point-in-time recovery). */
+export function baseBackupKey(backupId: string, createdAt: Date): string {
+  return `${BASE_PREFIX}${monthFolder(createdAt)}/${uuidSegment(backupId, 'backupId')}${BACKUP_EXTENSION}`;
+}
+
+export const BASE_RANGE_EXTENSION = '.pitr.json';
+
+/** The WAL range sidecar of a base backup (start and stop LSN and time), beside its object and its manifest sidecar. */
+export function baseBackupRangeKeyFor(objectKey: string): string {
+  const parsed = parseBackupKey(objectKey);
+  if (parsed?.kind !== 'base' || parsed.sidecar) throw new InvalidStorageKeyError(`not a base backup object key: ${JSON.stringify(String(objectKey).slice(0, 200))}`);
+  return objectKey.slice(0, -BACKUP_EXTENSION.length) + BASE_RANGE_EXTENSION;
+}
+
+/**
+ * Names PostgreSQL gives the files it archives: a segment (24 hex digits: timeline, log, segment), a timeline history
+ * file, a backup history file, and the partial last segment of a timeline left at a promotion. Upper-case hex only,
+ * as PostgreSQL writes them: nothing else can become part of a WAL key.
+ */
+export const WAL_FILE_NAME = /^(?:[0-9A-F]{24}(?:\.partial|\.[0-9A-F]{8}\.backup)?|[0-9A-F]{8}\.history)$/;
+export const WAL_SIDECAR_EXTENSION = '.manifest.json';
+
+function walFileSegment(fileName: unknown): string {
+  if (typeof fileName !== 'string' || !WAL_FILE_NAME.test(fileName)) throw new InvalidStorageKeyError('not a WAL file name (a segment, .history, .backup or .partial file)');
+  return fileName;
+}
+
+/** `wal/<timeline>/<file>`: the timeline is the file name's first 8 hex digits. */
+export function walFileKey(fileName: string): string {
+  const name = walFileSegment(fileName);
+  return `${WAL_PREFIX}${name.slice(0, 8)}/${name}`;
+}
+
+/** The plain JSON beside each archived WAL file (its sha256 and sizes), which `catalog rebuild` reads. */
+export function walSidecarKey(fileName: string): string {
+  return `${walFileKey(fileName)}${WAL_SIDECAR_EXTENSION}`;
+}
+
+/** Reads the file name back from a WAL object or sidecar key; null for anything else. */
+export function parseWalKey(key: string): { fileName: string; sidecar: boolean } | null {
+  const match = /^wal\/([0-9A-F]{8})\/([^/]+?)(\.manifest\.json)?$/.exec(key);
+  if (!match || !WAL_FILE_NAME.test(match[2]) || !match[2].startsWith(match[1])) return null;
+  return { fileName: match[2], sidecar: match[3] !== undefined };
+}
+
 /** Prefix under which all of one tenant's backups live (for list). */
 export function tenantBackupsPrefix(tenantId: string): string {
   return `${TENANTS_PREFIX}${uuidSegment(tenantId, 'tenantId')}/`;
@@ -93,10 +141,11 @@ export function sidecarKeyFor(objectKey: string): string {
 
 export type ParsedBackupKey =
   | { kind: 'tenant' | 'customer'; tenantId: string; backupId: string; sidecar: boolean }
-  | { kind: 'disaster'; backupId: string; sidecar: boolean };
+  | { kind: 'disaster' | 'base'; backupId: string; sidecar: boolean };
 
 const TENANT_KEY = /^(tenants|customer)\/([0-9a-f-]{36})\/\d{4}\/\d{2}\/([0-9a-f-]{36})(\.tvb|\.manifest\.json)$/;
 const DISASTER_KEY = /^disaster\/\d{4}\/\d{2}\/([0-9a-f-]{36})(\.tvb|\.manifest\.json)$/;
+const BASE_KEY = /^base\/\d{4}\/\d{2}\/([0-9a-f-]{36})(\.tvb|\.manifest\.json)$/;
 
 /** Reads ids back from a backup or sidecar key (catalog rebuild walks the sidecars); null for anything else. */
 export function parseBackupKey(key: string): ParsedBackupKey | null {
@@ -107,6 +156,10 @@ export function parseBackupKey(key: string): ParsedBackupKey | null {
   const disaster = DISASTER_KEY.exec(key);
   if (disaster && isUuid(disaster[1])) {
     return { kind: 'disaster', backupId: disaster[1], sidecar: disaster[2] === SIDECAR_EXTENSION };
+  }
+  const base = BASE_KEY.exec(key);
+  if (base && isUuid(base[1])) {
+    return { kind: 'base', backupId: base[1], sidecar: base[2] === SIDECAR_EXTENSION };
   }
   return null;
 }

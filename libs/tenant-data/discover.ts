@@ -43,7 +43,7 @@ const COLUMNS_SQL = `
 /** Key columns in key order. Constraints a partitioned parent clones onto its partitions are left out (conparentid). */
 const CONSTRAINTS_SQL = `
   WITH t AS (${USER_TABLES})
-  SELECT con.conrelid::text AS oid, con.contype AS kind, con.conname AS name,
+  SELECT con.conrelid::text AS oid, con.contype AS kind, con.conname AS name, NOT con.convalidated AS "notValid",
     array(SELECT a.attname::text FROM unnest(con.conkey) WITH ORDINALITY k(attnum, ord)
           JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.attnum ORDER BY k.ord) AS columns,
     rn.nspname AS "refSchema", rc.relname AS "refName",
@@ -55,6 +55,21 @@ const CONSTRAINTS_SQL = `
   LEFT JOIN pg_namespace rn ON rn.oid = rc.relnamespace
   WHERE con.contype IN ('p', 'f') AND con.conparentid = 0
   ORDER BY con.conrelid, con.conname`;
+
+/**
+ * Valid, ready, non-partial indexes (including a partitioned table's own) with their key columns in order; an
+ * expression column comes back NULL.
+ */
+const INDEXES_SQL = `
+  WITH t AS (${USER_TABLES})
+  SELECT i.indrelid::text AS oid,
+    array(SELECT a.attname::text FROM generate_subscripts(i.indkey, 1) AS k(pos)
+          LEFT JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[k.pos] AND i.indkey[k.pos] <> 0
+          WHERE k.pos < i.indnkeyatts ORDER BY k.pos) AS columns
+  FROM pg_index i
+  JOIN t ON t.oid = i.indrelid
+  WHERE i.indisvalid AND i.indisready AND i.indpred IS NULL
+  ORDER BY i.indrelid, i.indexrelid`;
 
 /** Sequences a column owns: serial ('a'uto dependency) and identity ('i'nternal dependency). */
 const SEQUENCES_SQL = `
@@ -68,25 +83,34 @@ const SEQUENCES_SQL = `
   WHERE d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i')
   ORDER BY d.refobjid, a.attnum`;
 
-/** Every user table with its columns, keys and sequences, straight from pg_catalog. */
+/** Every user table with its columns, keys, sequences and indexes, straight from pg_catalog. */
 export async function readCatalogTables(client: ClientBase): Promise<CatalogTable[]> {
   const tables = await client.query<{ oid: string; schema: string; name: string }>(TABLES_SQL);
   const columns = await client.query<ColumnSpec & { oid: string }>(COLUMNS_SQL);
-  const constraints = await client.query<{ oid: string; kind: 'p' | 'f'; name: string; columns: string[]; refSchema: string; refName: string; refColumns: string[] }>(
+  const constraints = await client.query<{ oid: string; kind: 'p' | 'f'; name: string; notValid: boolean; columns: string[]; refSchema: string; refName: string; refColumns: string[] }>(
     CONSTRAINTS_SQL,
   );
   const sequences = await client.query<{ oid: string; column: string; schema: string; name: string }>(SEQUENCES_SQL);
+  const indexes = await client.query<{ oid: string; columns: (string | null)[] }>(INDEXES_SQL);
   const byOid = new Map<string, CatalogTable>();
   for (const r of tables.rows) {
-    byOid.set(r.oid, { schema: r.schema, name: r.name, qualifiedName: quoteQualified(r.schema, r.name), columns: [], primaryKey: [], foreignKeys: [], sequences: [] });
+    byOid.set(r.oid, { schema: r.schema, name: r.name, qualifiedName: quoteQualified(r.schema, r.name), columns: [], primaryKey: [], foreignKeys: [], sequences: [], indexes: [] });
   }
   for (const { oid, ...column } of columns.rows) byOid.get(oid)!.columns.push(column);
   for (const c of constraints.rows) {
     const table = byOid.get(c.oid)!;
     if (c.kind === 'p') table.primaryKey = c.columns;
-    else table.foreignKeys.push({ name: c.name, columns: c.columns, references: quoteQualified(c.refSchema, c.refName), referencedColumns: c.refColumns });
+    else {
+      const key = { name: c.name, columns: c.columns, references: quoteQualified(c.refSchema, c.refName), referencedColumns: c.refColumns };
+      table.foreignKeys.push(c.notValid ? { ...key, notValid: true } : key);
+    }
   }
   for (const s of sequences.rows) byOid.get(s.oid)!.sequences.push({ column: s.column, sequence: quoteQualified(s.schema, s.name) });
+  for (const i of indexes.rows) {
+    const expression = i.columns.indexOf(null);
+    const plain = (expression < 0 ? i.columns : i.columns.slice(0, expression)) as string[];
+    if (plain.length > 0) byOid.get(i.oid)!.indexes!.push(plain);
+  }
   return [...byOid.values()];
 }
 
@@ -143,6 +167,15 @@ export async function listTenantIds(client: ClientBase, tenancy: TenancyConfig, 
     filter ? [filter.value] : [],
   );
   return rows.map((r) => r.id);
+}
+
+/** Which of `ids` name a tenant, in one query; malformed ids never do. Ids come back as PostgreSQL prints them. */
+export async function existingTenantIds(client: ClientBase, tenancy: TenancyConfig, ids: readonly string[]): Promise<Set<string>> {
+  const valid = ids.filter(isTenantId);
+  if (valid.length === 0) return new Set();
+  const table = await resolveTenantTable(client, tenancy);
+  const { rows } = await client.query<{ id: string }>(`SELECT id::text AS id FROM ${table.qualifiedName} WHERE id = ANY ($1)`, [valid]);
+  return new Set(rows.map((r) => r.id));
 }
 
 /** A malformed id names no tenant: false, without querying. */

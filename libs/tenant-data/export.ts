@@ -1,10 +1,11 @@
 import { Readable } from 'node:stream';
-import { Client } from 'pg';
+import { Client, ClientBase, Pool, PoolClient } from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
-import { discoverTenantGraph, tenantExists } from './discover';
+import { discoverTenantGraph } from './discover';
 import { assertTenantId, quoteIdent } from './sql-quoting';
 import { ExportClosedError, ExportStreamNotConsumedError, TenantNotFoundError } from './tenant-data.errors';
 import { TableSpec, TenancyConfig, TenantGraph } from './tenant-data.types';
+import { TenantGraphCache } from './tenant-graph-cache';
 import { tenantRowsPredicate } from './tenant-scope-sql';
 
 export interface TenantTableData {
@@ -35,27 +36,63 @@ export function columnsForCopy(table: TableSpec): string[] {
   return table.columns.filter((c) => !c.generated).map((c) => c.name);
 }
 
+/** The SELECT whose rows a backup holds for `table`: the COPY columns of the tenant's rows, the table aliased "t". */
+export function tenantTableSelect(graph: TenantGraph, table: TableSpec, tenantId: string): string {
+  return `SELECT ${columnsForCopy(table).map(quoteIdent).join(', ')} FROM ${table.qualifiedName} AS "t" WHERE ${tenantRowsPredicate(graph, table, tenantId, 't')}`;
+}
+
 /**
- * Opens a read-only REPEATABLE READ transaction on its own connection and discovers the graph in it, so the graph
- * and every table's rows are one snapshot: rows committed meanwhile by others (a parent and its children) are
- * either all in the export or all absent.
+ * How an export session starts: a read-only snapshot, and no JIT. JIT compiles a plan whose cost estimate is high,
+ * which a scan of a large table always has, even when it returns a small tenant's few rows: half a second per query.
  */
-export async function openTenantExport(connectionString: string, tenancy: TenancyConfig, tenantId: string): Promise<TenantExport> {
+export const EXPORT_SNAPSHOT_SQL = 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET LOCAL jit = off';
+
+export interface TenantExportOptions {
+  /** Reuses the graph of an earlier export while the schema is unchanged (one catalog query instead of a discovery). */
+  graphs?: TenantGraphCache;
+}
+
+/**
+ * Opens a read-only REPEATABLE READ transaction and discovers the graph in it, so the graph and every table's rows are
+ * one snapshot: rows committed meanwhile by others (a parent and its children) are either all in the export or all
+ * absent. `source` is a connection string (a connection of its own, ended by close()) or a pool whose connection
+ * close() gives back, or discards when a COPY was left unread.
+ */
+export async function openTenantExport(source: string | Pool, tenancy: TenancyConfig, tenantId: string, options: TenantExportOptions = {}): Promise<TenantExport> {
   assertTenantId(tenantId);
-  const client = new Client({ connectionString, application_name: 'tenantvault-export' });
+  const connection = await connect(source);
+  try {
+    await connection.client.query(EXPORT_SNAPSHOT_SQL);
+    const graph = await (options.graphs ? options.graphs.discover(connection.client, tenancy) : discoverTenantGraph(connection.client, tenancy));
+    const tenants = graph.tables.find((t) => t.scope.kind === 'tenant-row')!;
+    const { rows } = await connection.client.query<{ exists: boolean; server_version: string }>(
+      `SELECT EXISTS (SELECT 1 FROM ${tenants.qualifiedName} WHERE id = $1) AS exists, current_setting('server_version') AS server_version`,
+      [tenantId],
+    );
+    if (!rows[0].exists) throw new TenantNotFoundError(tenantId);
+    return new SnapshotExport(connection, rows[0].server_version, graph, tenantId);
+  } catch (err) {
+    await connection.end(true);
+    throw err;
+  }
+}
+
+/** A connection and how to let go of it: `broken` when it may still be inside the transaction or a COPY. */
+interface ExportConnection {
+  client: ClientBase;
+  end(broken: boolean): Promise<void>;
+}
+
+async function connect(source: string | Pool): Promise<ExportConnection> {
+  if (typeof source !== 'string') {
+    const client: PoolClient = await source.connect();
+    return { client, end: async (broken) => client.release(broken) };
+  }
+  const client = new Client({ connectionString: source, application_name: 'tenantvault-export' });
   // A connection lost while idle between two reads must not crash the process; the next query reports it.
   client.on('error', () => undefined);
   await client.connect();
-  try {
-    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-    const graph = await discoverTenantGraph(client, tenancy);
-    if (!(await tenantExists(client, tenancy, tenantId))) throw new TenantNotFoundError(tenantId);
-    const { rows } = await client.query<{ server_version: string }>('SHOW server_version');
-    return new SnapshotExport(client, rows[0].server_version, graph, tenantId);
-  } catch (err) {
-    await client.end();
-    throw err;
-  }
+  return { client, end: () => client.end() };
 }
 
 class SnapshotExport implements TenantExport {
@@ -63,7 +100,7 @@ class SnapshotExport implements TenantExport {
   private closed = false;
 
   constructor(
-    private readonly client: Client,
+    private readonly connection: ExportConnection,
     readonly serverVersion: string,
     readonly graph: TenantGraph,
     private readonly tenantId: string,
@@ -72,11 +109,9 @@ class SnapshotExport implements TenantExport {
   async *tables(): AsyncGenerator<TenantTableData> {
     for (const table of this.graph.tables) {
       this.assertIdle();
-      const columns = columnsForCopy(table);
-      const select = `SELECT ${columns.map(quoteIdent).join(', ')} FROM ${table.qualifiedName} AS "t" WHERE ${tenantRowsPredicate(this.graph, table, this.tenantId, 't')}`;
-      const data = this.client.query(copyTo(`COPY (${select}) TO STDOUT`));
+      const data = this.connection.client.query(copyTo(`COPY (${tenantTableSelect(this.graph, table, this.tenantId)}) TO STDOUT`));
       this.current = { table, data };
-      yield { table, columns, data };
+      yield { table, columns: columnsForCopy(table), data };
     }
     this.assertIdle();
   }
@@ -85,16 +120,17 @@ class SnapshotExport implements TenantExport {
     if (this.closed) return;
     this.closed = true;
     const unread = this.current && !this.current.data.readableEnded ? this.current.data : null;
+    let broken = true;
     if (unread) {
-      // Rows nobody reads hold the connection, and a ROLLBACK would queue behind them forever. Ending a client with
-      // a query in flight drops the socket; the server then aborts the transaction itself.
+      // Rows nobody reads hold the connection, and a ROLLBACK would queue behind them forever. Ending (or discarding)
+      // a client with a query in flight drops the socket; the server then aborts the transaction itself.
       unread.on('error', () => undefined);
       unread.destroy();
     } else {
       // A read-only transaction: if ROLLBACK fails the connection is gone, and with it the transaction.
-      await this.client.query('ROLLBACK').catch(() => undefined);
+      broken = await this.connection.client.query('ROLLBACK').then(() => false, () => true);
     }
-    await this.client.end();
+    await this.connection.end(broken);
   }
 
   private assertIdle(): void {

@@ -120,7 +120,8 @@ class TenantLoad {
   }
 
   private async begin(tenancy: TenancyConfig): Promise<void> {
-    await this.client.query('BEGIN');
+    // No JIT, as for exports: the FULL delete and the key checks scan large tables by estimate, not by the tenant's rows.
+    await this.client.query('BEGIN; SET LOCAL jit = off');
     this.graph = await discoverTenantGraph(this.client, tenancy);
     const problems = checkSchemaCompatibility(this.manifest.tables, this.graph);
     if (problems.length > 0) throw new SchemaIncompatibleError(problems);

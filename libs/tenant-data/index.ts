@@ -1,11 +1,14 @@
 export * from './tenant-data.types';
 export * from './tenant-data.errors';
 export { quoteIdent, quoteQualified, isTenantId, assertTenantId } from './sql-quoting';
-export { discoverTenantGraph, listTenantIds, tenantExists } from './discover';
+export { discoverTenantGraph, existingTenantIds, listTenantIds, tenantExists } from './discover';
 export { orderByDependencies } from './dependency-order';
 export { tenantRowsPredicate } from './tenant-scope-sql';
-export { openTenantExport, columnsForCopy } from './export';
-export type { TenantExport, TenantTableData } from './export';
+export { openTenantExport, columnsForCopy, tenantTableSelect, EXPORT_SNAPSHOT_SQL } from './export';
+export type { TenantExport, TenantExportOptions, TenantTableData } from './export';
+export { TenantGraphCache } from './tenant-graph-cache';
+export { scopeIndexRecommendations } from './scope-indexes';
+export type { ScopeIndexRecommendation } from './scope-indexes';
 export { checkSchemaCompatibility } from './schema-compatibility';
 export { importTenant, IMPORT_APPLICATION_NAME } from './import';
 export type { ImportOptions, ImportProgress, ImportResult, RestoreMode } from './import';

@@ -26,13 +26,18 @@ export interface ForeignKeySpec {
   /** Qualified name of the referenced table, `"schema"."table"` (the form of TableSpec.qualifiedName). */
   references: string;
   referencedColumns: string[];
+  /** Set for a key added NOT VALID and not validated since: rows older than it may break it. */
+  notValid?: true;
 }
 
-/** How a table's rows are tied to the tenant. */
+/** How a table's rows are tied to the tenant (docs/TENANT-SCOPE.md). */
 export type TenantScope =
   | { kind: 'tenant-row' } // the tenants table itself: WHERE id = tenant
   | { kind: 'tenant-column'; column: string } // WHERE <column> = tenant (the configured tenantIdColumn)
-  | { kind: 'foreign-key'; via: ForeignKeySpec[] }; // rows reaching a tenant-scoped parent through any of these FKs
+  // Rows reaching a tenant-scoped parent through these keys (every tenant-reaching key). With an `owner`, only that
+  // key decides: a row belongs to the tenant its parent through it belongs to. Without, it belongs to each tenant one
+  // of `via` reaches.
+  | { kind: 'foreign-key'; via: ForeignKeySpec[]; owner?: ForeignKeySpec };
 
 export interface TableSpec {
   schema: string;
@@ -45,6 +50,11 @@ export interface TableSpec {
   scope: TenantScope;
   /** Sequences owned by this table's columns (serial / identity), `"schema"."seq"` (usable as a regclass) with the column. */
   sequences: { column: string; sequence: string }[];
+  /**
+   * The leading plain columns of each valid, non-partial index, in index order (an expression ends the list): what
+   * a lookup by those columns can use. Read by discovery; absent, no index is known.
+   */
+  indexes?: string[][];
 }
 
 /** A tenant's tables in dependency order: parents before children (self-references aside). */

@@ -66,6 +66,49 @@ describe('buildTenantGraph', () => {
     expect(scopes(tables)).toMatchObject({ a: ['"public"."orders"', '"public"."b"'], b: ['"public"."a"'] });
   });
 
+  describe('the owning key of a table reached through several keys', () => {
+    /** invoice_lines → invoices and → products, each key NOT NULL unless listed in `nullable`, indexed if listed in `indexed`. */
+    const lines = (options: { nullable?: string[]; indexed?: string[]; notValid?: string[] } = {}) => {
+      const child = table('invoice_lines', { columns: ['invoice_id', 'product_id'], references: { invoice_id: 'invoices', product_id: 'products' } });
+      child.columns = child.columns.map((c) => ({ ...c, nullable: (options.nullable ?? []).includes(c.name) }));
+      child.indexes = [['id'], ...(options.indexed ?? []).map((c) => [c])];
+      child.foreignKeys = child.foreignKeys.map((fk) => ((options.notValid ?? []).includes(fk.columns[0]) ? { ...fk, notValid: true } : fk));
+      const scope = graphOf([table('tenants'), table('invoices', { columns: ['tenant_id'] }), table('products', { columns: ['tenant_id'] }), child]).tables.find((t) => t.name === 'invoice_lines')!.scope;
+      if (scope.kind !== 'foreign-key') throw new Error(`invoice_lines is ${scope.kind}`);
+      expect(scope.via.map((fk) => fk.references)).toEqual(['"public"."invoices"', '"public"."products"']);
+      return scope.owner?.references ?? 'no owner';
+    };
+
+    it('is the NOT NULL key; with two, the indexed one, else the first by name', () => {
+      expect(lines({ nullable: ['invoice_id'] })).toBe('"public"."products"');
+      expect(lines({ indexed: ['product_id'] })).toBe('"public"."products"');
+      expect(lines({ indexed: ['invoice_id', 'product_id'] })).toBe('"public"."invoices"');
+      expect(lines()).toBe('"public"."invoices"');
+    });
+
+    it('is never a key added NOT VALID, whose old rows may have no parent', () => {
+      expect(lines({ notValid: ['invoice_id'] })).toBe('"public"."products"');
+    });
+
+    it('does not exist when every key may be NULL: all keys count', () => {
+      expect(lines({ nullable: ['invoice_id', 'product_id'], indexed: ['invoice_id'] })).toBe('no owner');
+    });
+
+    it('leads nearer the tenant column, so a chain of owning keys never loops', () => {
+      // a is one step from orders; its NOT NULL key to b leads away from the tenant (b reaches it only through a).
+      const tables = [
+        table('tenants'),
+        table('orders', { columns: ['tenant_id'] }),
+        table('a', { columns: ['order_id', 'b_id'], references: { order_id: 'orders', b_id: 'b' } }),
+        table('b', { columns: ['a_id'], references: { a_id: 'a' } }),
+      ];
+      tables[2].columns = tables[2].columns.map((c) => ({ ...c, nullable: c.name === 'order_id' }));
+      tables[3].columns = tables[3].columns.map((c) => ({ ...c, nullable: false }));
+      const owners = Object.fromEntries(graphOf(tables).tables.map((t) => [t.name, t.scope.kind === 'foreign-key' ? (t.scope.owner?.references ?? 'no owner') : t.scope.kind]));
+      expect(owners).toMatchObject({ a: 'no owner', b: '"public"."a"' });
+    });
+  });
+
   it('orders tenant tables parents first', () => {
     const tables = [
       table('items', { columns: ['invoice_id'], references: { invoice_id: 'invoices' } }),

@@ -15,6 +15,12 @@ export interface DrRestoreOptions {
   clean?: boolean;
   extractConfig?: string;
   actor?: string;
+  /** Point-in-time recovery of the platform cluster (dr-pitr.command.ts). */
+  targetTime?: string;
+  dataDir?: string;
+  port?: string;
+  osUser?: string;
+  keepArchiving?: boolean;
 }
 
 /**
@@ -24,6 +30,7 @@ export interface DrRestoreOptions {
  * written and the dump is not downloaded.
  */
 export async function drRestoreCommand(options: DrRestoreOptions): Promise<void> {
+  if (options.targetTime !== undefined || options.dataDir !== undefined) return (await import('./dr-pitr.command')).drPitrCommand(options);
   if (Boolean(options.latest) === Boolean(options.backup)) throw new Error('give exactly one of --latest or --backup ID');
   if (!options.target && !options.extractConfig) throw new Error('give --target URL (restore the database) and/or --extract-config DIR (write the configuration files)');
   const target = options.target ? targetOf(options.target) : undefined;

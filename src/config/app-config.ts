@@ -98,6 +98,8 @@ export interface AppConfig {
     stallLimitMs: number;
   };
   backup: { gzipLevel: number; lockStaleSeconds: number };
+  /** Blocks deflated at once by this process's backups (COMPRESSION_THREADS); the machine's cores by default. */
+  compressionThreads: number;
   /** Retention runs, verification, test restores and the orphan sweep (docs/RETENTION.md). */
   maintenance: {
     retentionCron: string;
@@ -117,4 +119,27 @@ export interface AppConfig {
     orphanGraceHours: number;
   };
   dataDir: string;
+  /** Point-in-time recovery: base backups, the WAL archive, and the servers recoveries run (docs/PITR.md). */
+  pointInTime: {
+    /** When BASE backups are taken (BASE_BACKUP_CRON). */
+    baseBackupCron: string;
+    /** `fast`: pg_basebackup asks for an immediate checkpoint; `spread`: it waits for a spread one (gentler, slower). */
+    baseBackupCheckpoint: 'fast' | 'spread';
+    /** The recovery window: any second of the last this many days can be recovered; older base backups and WAL go. */
+    retentionDays: number;
+    /** gzip level of archived WAL segments (wal push runs for each one: speed first). */
+    walGzipLevel: number;
+    /** wal push gives up (exit 1, PostgreSQL retries) after this long. */
+    walPushTimeoutSeconds: number;
+    /** The OS user recovered servers run as when TenantVault runs as root (PostgreSQL refuses root). */
+    osUser: string;
+    /** Where the PostgreSQL server binaries are; by default /usr/lib/postgresql/<major>/bin and PATH. */
+    pgBinDir?: string;
+    /** Scratch clusters of per-tenant point-in-time restores are created here (needs room for the whole platform). */
+    scratchDir: string;
+    /** A recovery that has not reached its target after this long is stopped. */
+    recoveryTimeoutSeconds: number;
+    /** The built CLI (dist/src/cli.js) that restore_command runs; by default the one of this build. */
+    cliPath?: string;
+  };
 }

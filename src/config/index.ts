@@ -4,3 +4,4 @@ export * from './load-config';
 export * from './dev-secrets';
 export const APP_CONFIG = Symbol('APP_CONFIG');
 export * from './duration';
+export * from './storage-adapters-config';

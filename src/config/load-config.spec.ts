@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { ConfigError } from './config.errors';
 import { loadConfig } from './load-config';
 
@@ -132,5 +133,28 @@ describe('loadConfig: customer exports', () => {
     for (const name of ['CUSTOMER_BACKUP_TTL_HOURS', 'CUSTOMER_BACKUP_DELETE_AFTER_DOWNLOAD', 'CUSTOMER_EXPORT_CRON', 'CUSTOMER_BACKUP_DAILY_LIMIT']) {
       expect(found.some((p) => p.startsWith(name))).toBe(true);
     }
+  });
+});
+
+describe('loadConfig: point-in-time recovery settings', () => {
+  it('takes base backups weekly, keeps a 14-day window and archives WAL fast by default', () => {
+    const config = loadConfig(SECRETS);
+    expect(config.pointInTime).toMatchObject({ baseBackupCron: '0 3 * * 6', baseBackupCheckpoint: 'fast', retentionDays: 14, walGzipLevel: 1, walPushTimeoutSeconds: 300, osUser: 'postgres', recoveryTimeoutSeconds: 3600 });
+    expect(config.pointInTime.scratchDir).toMatch(/tenantvault-pitr$/);
+  });
+
+  it('names each bad point-in-time variable', () => {
+    const found = problems({ ...SECRETS, BASE_BACKUP_CRON: 'weekly', BASE_BACKUP_CHECKPOINT: 'slow', PITR_RETENTION_DAYS: '0', WAL_GZIP_LEVEL: '10', PITR_OS_USER: 'root;rm', WAL_PUSH_TIMEOUT_SECONDS: '1' });
+    for (const name of ['BASE_BACKUP_CRON', 'BASE_BACKUP_CHECKPOINT', 'PITR_RETENTION_DAYS', 'WAL_GZIP_LEVEL', 'PITR_OS_USER', 'WAL_PUSH_TIMEOUT_SECONDS']) {
+      expect(found.some((p) => p.startsWith(name))).toBe(true);
+    }
+  });
+});
+
+describe('loadConfig: compression', () => {
+  it('compresses on every core by default and takes COMPRESSION_THREADS from 1 to 256', () => {
+    expect(loadConfig(SECRETS).compressionThreads).toBe(availableParallelism());
+    expect(loadConfig({ ...SECRETS, COMPRESSION_THREADS: '3' }).compressionThreads).toBe(3);
+    for (const bad of ['0', '257', 'two']) expect(problems({ ...SECRETS, COMPRESSION_THREADS: bad })).toEqual(['COMPRESSION_THREADS must be an integer between 1 and 256']);
   });
 });

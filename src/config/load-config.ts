@@ -1,4 +1,7 @@
 import { CronTime } from 'cron';
+import { tmpdir } from 'node:os';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
 import { ALERT_SEVERITIES, AlertSeverity } from '../../libs/alerting/alert-notification';
 import { addressOf, parseRecipients, parseSmtpUrl } from '../../libs/alerting/smtp-settings';
 import { PROVIDER_NAMES, ProviderName } from '../../libs/storage/storage.port';
@@ -268,9 +271,10 @@ export function loadConfig(source: Env, fallback?: FallbackSecrets): AppConfig {
       stallLimitMs: env.int('JOB_STALL_LIMIT_SECONDS', 300, 1, 86_400) * 1000,
     },
     backup: {
-      gzipLevel: env.int('GZIP_LEVEL', 6, 1, 9),
+      gzipLevel: env.int('GZIP_LEVEL', 4, 1, 9),
       lockStaleSeconds: env.int('TENANT_LOCK_STALE_SECONDS', 600, 30),
     },
+    compressionThreads: env.int('COMPRESSION_THREADS', availableParallelism(), 1, 256),
     maintenance: {
       retentionCron: env.cron('RETENTION_CRON', '0 4 * * *'),
       testRestoreCron: env.cron('TEST_RESTORE_CRON', '0 5 * * *'),
@@ -283,7 +287,20 @@ export function loadConfig(source: Env, fallback?: FallbackSecrets): AppConfig {
       orphanGraceHours: env.int('ORPHAN_GRACE_HOURS', 24, 1, 24 * 365),
     },
     dataDir: env.string('TENANTVAULT_DATA_DIR', './.tenantvault'),
+    pointInTime: {
+      baseBackupCron: env.cron('BASE_BACKUP_CRON', '0 3 * * 6'),
+      baseBackupCheckpoint: env.oneOf('BASE_BACKUP_CHECKPOINT', 'fast', ['fast', 'spread'] as const),
+      retentionDays: env.int('PITR_RETENTION_DAYS', 14, 1, 3660),
+      walGzipLevel: env.int('WAL_GZIP_LEVEL', 1, 1, 9),
+      walPushTimeoutSeconds: env.int('WAL_PUSH_TIMEOUT_SECONDS', 300, 5, 86_400),
+      osUser: env.string('PITR_OS_USER', 'postgres'),
+      pgBinDir: env.raw('PITR_PG_BIN_DIR'),
+      scratchDir: env.string('PITR_SCRATCH_DIR', join(tmpdir(), 'tenantvault-pitr')),
+      recoveryTimeoutSeconds: env.int('PITR_RECOVERY_TIMEOUT_SECONDS', 3600, 10, 7 * 86_400),
+      cliPath: env.raw('PITR_CLI_PATH'),
+    },
   };
+  if (!/^[a-z_][a-z0-9_-]{0,31}$/.test(config.pointInTime.osUser)) env.problems.push('PITR_OS_USER must be an OS user name (e.g. postgres)');
   if (config.gitCommit && !/^[0-9a-f]{7,64}$/i.test(config.gitCommit)) env.problems.push('GIT_COMMIT must be a hexadecimal commit hash');
   if (config.alerts.webhookUrl && !config.alerts.webhookSecret) env.problems.push('ALERT_WEBHOOK_SECRET is required when ALERT_WEBHOOK_URL is set');
   env.problems.push(...emailChannelProblems(config.alerts));

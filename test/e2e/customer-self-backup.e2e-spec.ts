@@ -101,7 +101,8 @@ describe('customer self-backup over HTTP (real PostgreSQL, Redis and local disk)
   }
 
   beforeAll(async () => {
-    env = await startTestEnvironment();
+    // A download window other than the default, so that the one the record and the export keep is seen to be this one.
+    env = await startTestEnvironment({ env: { CUSTOMER_BACKUP_TTL_HOURS: '30' } });
     // Listening before the first request: concurrent supertest requests would otherwise each try to bind it.
     await env.app.listen(0, '127.0.0.1');
     env.app.get(DomainEvents).on('backup.failed', (e) => void events.push(e));
@@ -136,7 +137,18 @@ describe('customer self-backup over HTTP (real PostgreSQL, Redis and local disk)
     it('completes with progress 100 and the row counts of every table', () => {
       expect(exported).toMatchObject({ status: 'COMPLETED', progress: 100, downloadable: true, downloadUrl: `/api/tenant/backup/download/${exported.id}` });
       expect(exported.rowCounts).toEqual(Object.fromEntries(manifest.tables.map((t) => [t.name, t.rows])));
-      expect(Date.parse(exported.expiresAt) - Date.parse(exported.createdAt)).toBe(24 * 3600 * 1000);
+      expect(Date.parse(exported.expiresAt) - Date.parse(exported.createdAt)).toBe(30 * 3600 * 1000);
+    });
+
+    it('keeps the same expiry on the backup record as on the export (CUSTOMER_BACKUP_TTL_HOURS)', async () => {
+      const catalog = new Client({ connectionString: env.catalog.url });
+      await catalog.connect();
+      try {
+        const { rows } = await catalog.query<{ type: string; expires_at: Date }>('SELECT type, expires_at FROM backup_records WHERE id = $1', [exported.id]);
+        expect(rows).toEqual([{ type: 'CUSTOMER', expires_at: new Date(exported.expiresAt) }]);
+      } finally {
+        await catalog.end();
+      }
     });
 
     it('is a zip that unzip and Python open, with README.txt, schema.sql, one CSV per table and manifest.json', async () => {
@@ -404,8 +416,8 @@ describe('customer self-backup over HTTP (real PostgreSQL, Redis and local disk)
       expect(await expiry.expireDue(new Date())).toBe(0);
       await stat(file);
 
-      // Past the 24 h window of every export made by this file.
-      const later = new Date(Date.now() + 25 * 3600 * 1000);
+      // Past the 30 h window of every export made by this file.
+      const later = new Date(Date.now() + 31 * 3600 * 1000);
       expect(await expiry.expireDue(later)).toBe(3); // A's, B's and C's completed exports
       await expect(stat(file)).rejects.toMatchObject({ code: 'ENOENT' });
       await expect(stat(join(env.localPath, sidecarKeyFor(customerExportKey(A.id, exportOfA.id, new Date(exportOfA.createdAt)))))).rejects.toMatchObject({ code: 'ENOENT' });

@@ -15,6 +15,9 @@ import { BackupRecord } from './backup.entity';
 import { BackupStatus } from './backup.types';
 import { RunBackupPayload } from './backups.jobs';
 
+/** Progress is written to the job and the record at most this often. */
+const PROGRESS_INTERVAL_MS = 1000;
+
 /**
  * One attempt of a backup job, for every type of backup: the type's producer seals the object, the store step keeps
  * it. On failure, either back to PENDING for BullMQ's retry or, on the final attempt, FAILED with its objects removed,
@@ -43,9 +46,14 @@ export class BackupJobRunner {
     const stopLockHeartbeat = lockKey ? this.locks.keepAlive(lockKey, record.id) : () => undefined;
     const cancellation = new Cancellation();
     const stopWatching = watchRecord(this.em, this.config, record.id, cancellation);
-    // A late progress report must not overwrite a finished record's 100.
-    const onProgress: ProgressReporter = (p) =>
-      job.updateProgress(p).then(() => em.nativeUpdate(BackupRecord, { id: record.id, status: BackupStatus.IN_PROGRESS }, { progress: p })).then(() => undefined);
+    // At most one report per PROGRESS_INTERVAL_MS: each is a Redis and a catalog write, which for a small tenant's
+    // backup would cost more than its data. A late report must not overwrite a finished record's 100.
+    let reportedAt = Date.now();
+    const onProgress: ProgressReporter = (p) => {
+      if (Date.now() - reportedAt < PROGRESS_INTERVAL_MS) return;
+      reportedAt = Date.now();
+      return job.updateProgress(p).then(() => em.nativeUpdate(BackupRecord, { id: record.id, status: BackupStatus.IN_PROGRESS }, { progress: p })).then(() => undefined);
+    };
     this.logger.log(`${label}: attempt ${job.attemptsMade + 1} started`);
     try {
       record.start();

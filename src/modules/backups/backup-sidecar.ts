@@ -1,11 +1,12 @@
-import { DISASTER_PREFIX, isUuid, parseBackupKey, sidecarKeyFor, StoragePort, TENANTS_PREFIX } from '../../../libs/storage';
+import { BASE_PREFIX, DISASTER_PREFIX, isUuid, parseBackupKey, sidecarKeyFor, StoragePort, TENANTS_PREFIX } from '../../../libs/storage';
 import type { ProviderName } from '../../../libs/storage/storage.port';
 import type { BackupRecord } from './backup.entity';
 import { BackupStatus, BackupType } from './backup.types';
 
 /**
- * The sidecar: the plain JSON written beside every stored object (`<backupId>.manifest.json`), enough to rebuild the
- * catalog from a bucket alone (SPEC §5; format in docs/FORMAT.md, "Sidecar"). It holds no tenant rows and no secret:
+ * The sidecar: the plain JSON written beside every stored object (`<backupId>.manifest.json`, under `tenants/`,
+ * `disaster/`, `customer/` and `base/`), enough to rebuild the catalog from a bucket alone (SPEC §5; format in
+ * docs/FORMAT.md, "Sidecar"). It holds no tenant rows and no secret:
  * sizes, hashes, key id, table names and row counts. Written and read only here.
  */
 export const SIDECAR_FORMAT = 'tenantvault.sidecar/1';
@@ -38,12 +39,13 @@ const TYPES_UNDER: Record<string, BackupType[]> = {
   tenant: [BackupType.TENANT, BackupType.PRE_RESTORE],
   disaster: [BackupType.DISASTER],
   customer: [BackupType.CUSTOMER],
+  base: [BackupType.BASE],
 };
 /**
  * The prefixes a catalog rebuild walks. Customer exports are left out: they are short-lived downloads whose window
  * lives in their own context's records; the orphan sweep removes any a lost catalog leaves behind.
  */
-export const SIDECAR_PREFIXES = [TENANTS_PREFIX, DISASTER_PREFIX];
+export const SIDECAR_PREFIXES = [TENANTS_PREFIX, DISASTER_PREFIX, BASE_PREFIX];
 
 export function sidecarBody(record: BackupRecord): Buffer {
   if (record.status !== BackupStatus.COMPLETED || !record.sha256 || !record.keyId || !record.completedAt) {
@@ -80,7 +82,7 @@ export function parseSidecar(value: unknown, sidecarKey: string): BackupSidecar 
   if (!where?.sidecar || !isUuid(s.backupId) || s.backupId.toLowerCase() !== where.backupId.toLowerCase()) throw problem('backupId does not match its key');
   if (typeof s.key !== 'string' || sidecarKeyFor(s.key) !== sidecarKey) throw problem('key does not sit beside this sidecar');
   if (!TYPES_UNDER[where.kind].includes(s.type as BackupType)) throw problem(`type ${String(s.type)} does not belong under ${where.kind}`);
-  if (where.kind !== 'disaster' && s.tenantId?.toLowerCase() !== where.tenantId.toLowerCase()) throw problem('tenantId does not match its key');
+  if ((where.kind === 'tenant' || where.kind === 'customer') && s.tenantId?.toLowerCase() !== where.tenantId.toLowerCase()) throw problem('tenantId does not match its key');
   if (s.status !== BackupStatus.COMPLETED) throw problem('status is not COMPLETED');
   if (!SHA256.test(s.sha256 ?? '')) throw problem('sha256 is malformed');
   for (const field of ['storedBytes', 'rawBytes', 'compressedBytes'] as const) {
@@ -125,8 +127,17 @@ export async function* scanSidecars(adapter: StoragePort, prefix: string): Async
 
 /** The disaster backups a provider holds, newest first, from its sidecars alone. */
 export async function disasterBackupsAt(adapter: StoragePort, onSkipped: (key: string, reason: string) => void = () => undefined): Promise<BackupSidecar[]> {
+  return platformBackupsAt(adapter, DISASTER_PREFIX, onSkipped);
+}
+
+/** The BASE backups (point-in-time recovery) a provider holds, newest first, from its sidecars alone. */
+export async function baseBackupsAt(adapter: StoragePort, onSkipped: (key: string, reason: string) => void = () => undefined): Promise<BackupSidecar[]> {
+  return platformBackupsAt(adapter, BASE_PREFIX, onSkipped);
+}
+
+async function platformBackupsAt(adapter: StoragePort, prefix: string, onSkipped: (key: string, reason: string) => void): Promise<BackupSidecar[]> {
   const found: BackupSidecar[] = [];
-  for await (const scanned of scanSidecars(adapter, DISASTER_PREFIX)) {
+  for await (const scanned of scanSidecars(adapter, prefix)) {
     if (scanned.ok) found.push(scanned.sidecar);
     else onSkipped(scanned.key, scanned.reason);
   }

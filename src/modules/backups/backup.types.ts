@@ -3,6 +3,8 @@ export enum BackupType {
   PRE_RESTORE = 'PRE_RESTORE',
   CUSTOMER = 'CUSTOMER',
   DISASTER = 'DISASTER',
+  /** A physical base backup of the platform cluster: the start of a point-in-time recovery chain (point-in-time context). */
+  BASE = 'BASE',
 }
 
 /**

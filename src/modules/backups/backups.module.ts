@@ -16,6 +16,7 @@ import { BackupsProcessor } from './backups.processor';
 import { BackupsScheduler } from './backups.scheduler';
 import { BackupsService } from './backups.service';
 import { BackupsSweeper } from './backups.sweeper';
+import { BulkBackupRequests } from './bulk-backup-requests';
 import { ReplicationProcessor } from './replication.processor';
 import { ReplicationService } from './replication.service';
 import { TenantBackupProducer } from './tenant-backup.producer';
@@ -38,6 +39,7 @@ export class BackupsModule {
       controllers: parts.api ? [BackupsController] : [],
       providers: [
         BackupsService,
+        BulkBackupRequests,
         BackupProducers,
         BackupStore,
         BackupJobRunner,

@@ -1,11 +1,9 @@
-import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { InjectQueue } from '@nestjs/bullmq';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Queue } from 'bullmq';
-import { customerExportKey, disasterBackupKey, tenantBackupKey } from '../../../libs/storage';
+import { baseBackupKey, customerExportKey, disasterBackupKey, tenantBackupKey } from '../../../libs/storage';
 import type { ProviderName } from '../../../libs/storage/storage.port';
-import { DomainError } from '../../common/domain-error';
 import { Cancellation } from '../../common/cancellation';
 import { DomainEvents } from '../../common/domain-events';
 import { addJob } from '../../common/queueing';
@@ -23,11 +21,9 @@ import { BackupAlreadyFinishedError, BackupNotFoundError, BackupRunningError, Sn
 import { BackupJobRunner } from './backup-job-runner.service';
 import { BackupStatus } from './backup.types';
 import { BackupJob, backupJobId, QueueName, RunBackupPayload } from './backups.jobs';
+import { BulkBackupRequests, BulkBackupResult } from './bulk-backup-requests';
 
-export interface BulkBackupResult {
-  accepted: BackupRecord[];
-  skipped: { tenantId: string; reason: string }[];
-}
+export type { BulkBackupResult };
 
 /** A backup asked for by another context, which runs it from its own queue. */
 export interface BackupRequest {
@@ -59,6 +55,7 @@ export class BackupsService {
     private readonly events: DomainEvents,
     private readonly runner: BackupJobRunner,
     @InjectQueue(QueueName.BACKUPS) private readonly queue: Queue<RunBackupPayload>,
+    private readonly bulk: BulkBackupRequests,
   ) {}
 
   /**
@@ -106,7 +103,7 @@ export class BackupsService {
         tx.persist(record);
       });
     } catch (error) {
-      if (error instanceof TenantBusyError && record.type === BackupType.DISASTER) throw new BackupRunningError(record.type, (await this.locks.holder(lockKey!))?.operationId);
+      if (error instanceof TenantBusyError && (record.type === BackupType.DISASTER || record.type === BackupType.BASE)) throw new BackupRunningError(record.type, (await this.locks.holder(lockKey!))?.operationId);
       throw error;
     }
     try {
@@ -129,45 +126,18 @@ export class BackupsService {
     });
   }
 
-  /** All active tenants (or the listed ones) now; busy or unknown tenants are reported, not fatal. */
-  async requestBulkBackup(initiatedBy: string, tenantIds?: string[]): Promise<BulkBackupResult> {
-    const targets = tenantIds ?? (await this.platform.activeTenantIds());
-    const result: BulkBackupResult = { accepted: [], skipped: [] };
-    for (const tenantId of new Set(targets)) {
-      try {
-        result.accepted.push(await this.requestTenantBackup(tenantId, initiatedBy));
-      } catch (error) {
-        if (!(error instanceof DomainError) || error.kind === 'unavailable') throw error;
-        result.skipped.push({ tenantId, reason: error.message });
-      }
-    }
-    return result;
+  /** All active tenants (or the listed ones) now, in batches (BulkBackupRequests); busy or unknown tenants are reported, not fatal. */
+  requestBulkBackup(initiatedBy: string, tenantIds?: string[]): Promise<BulkBackupResult> {
+    return this.bulk.request(initiatedBy, tenantIds);
   }
 
   /**
    * The daily cron's work. Idempotency keys per tenant and day make N replicas (or a re-run) produce one backup
-   * per tenant: the second insert of a key fails and is skipped.
+   * per tenant: a key used already is skipped.
    */
   async enqueueScheduled(day: Date): Promise<BulkBackupResult> {
     const date = day.toISOString().slice(0, 10);
-    const result: BulkBackupResult = { accepted: [], skipped: [] };
-    for (const tenantId of await this.platform.activeTenantIds()) {
-      const idempotencyKey = `daily:${date}:${tenantId}`;
-      const existing = await this.em.fork().findOne(BackupRecord, { idempotencyKey });
-      if (existing) {
-        result.skipped.push({ tenantId, reason: `already scheduled as ${existing.id}` });
-        continue;
-      }
-      try {
-        result.accepted.push(await this.requestTenantBackup(tenantId, 'scheduler', idempotencyKey));
-      } catch (error) {
-        if (error instanceof UniqueConstraintViolationException || error instanceof TenantBusyError) {
-          result.skipped.push({ tenantId, reason: error instanceof TenantBusyError ? error.message : 'already scheduled by another replica' });
-          continue;
-        }
-        throw error;
-      }
-    }
+    const result = await this.bulk.scheduled(date);
     this.logger.log(`scheduled backups for ${date}: ${result.accepted.length} enqueued, ${result.skipped.length} skipped`);
     return result;
   }
@@ -252,5 +222,7 @@ function objectKeyFor(record: BackupRecord): string {
       return disasterBackupKey(record.id, record.createdAt);
     case BackupType.CUSTOMER:
       return customerExportKey(record.tenantId!, record.id, record.createdAt);
+    case BackupType.BASE:
+      return baseBackupKey(record.id, record.createdAt);
   }
 }

@@ -1,12 +1,13 @@
 /**
  * Backups context: the lifecycle of backups of every type (records, the one store step, attempts, replication,
  * sidecars and catalog rebuild). Other contexts request and query backups through BackupsService, run their own
- * types' jobs through BackupJobRunner with a BackupProducer registered in BackupProducers.
+ * types' jobs with a BackupProducer registered in BackupProducers and a processor extending BackupQueueWorker.
  */
 export { BackupsModule } from './backups.module';
 export { BackupsService } from './backups.service';
 export type { BackupRequest, BulkBackupResult } from './backups.service';
 export { BackupJobRunner } from './backup-job-runner.service';
+export { BackupQueueWorker } from './backup-queue-worker';
 export { BackupsSweeper } from './backups.sweeper';
 export type { SweepReport } from './backups.sweeper';
 export { BackupStatisticsService } from './backup-statistics.service';
@@ -20,7 +21,7 @@ export { BackupLocation } from './backup-location.entity';
 export { BackupStatus, BackupType, LocationStatus, VerificationStatus } from './backup.types';
 export { BackupNotCompletedError, BackupNotFoundError, BackupRunningError, SnapshotFailedError } from './backups.errors';
 export type { RunBackupPayload } from './backups.jobs';
-export { disasterBackupsAt, SIDECAR_FORMAT } from './backup-sidecar';
+export { baseBackupsAt, disasterBackupsAt, SIDECAR_FORMAT } from './backup-sidecar';
 export type { BackupSidecar } from './backup-sidecar';
 export { rebuildCatalog } from './catalog-rebuild';
 export type { CatalogRebuildReport } from './catalog-rebuild';

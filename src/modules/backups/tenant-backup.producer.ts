@@ -4,7 +4,7 @@ import { Queue } from 'bullmq';
 import { createArchiveStream } from '../../../libs/archive';
 import { sealStream } from '../../../libs/archive/sealed-archive';
 import { KeyRing } from '../../../libs/crypto';
-import { openTenantExport, tenantArchiveInput } from '../../../libs/tenant-data';
+import { tenantArchiveInput } from '../../../libs/tenant-data';
 import { KEY_RING } from '../../common/key-ring.token';
 import { APP_CONFIG, AppConfig } from '../../config';
 import { PlatformDatabase } from '../platform';
@@ -31,7 +31,7 @@ export class TenantBackupProducer implements BackupProducer, OnModuleInit {
 
   async produce(record: BackupRecord, onProgress: ProgressReporter): Promise<SealedBackup> {
     const tenantId = record.tenantId!;
-    const source = await openTenantExport(this.platform.connectionString, this.config.tenancy, tenantId);
+    const source = await this.platform.openTenantExport(tenantId);
     const input = tenantArchiveInput(source, tenantId, record.id, record.createdAt);
     const total = input.manifest.tables.length;
     async function* tables() {
@@ -43,7 +43,7 @@ export class TenantBackupProducer implements BackupProducer, OnModuleInit {
       }
     }
     const archive = createArchiveStream(input.manifest, tables());
-    const sealed = sealStream(archive.stream, this.keyRing, { kind: 'tenant', tenantId }, { gzipLevel: this.config.backup.gzipLevel });
+    const sealed = sealStream(archive.stream, this.keyRing, { kind: 'tenant', tenantId }, { gzipLevel: this.config.backup.gzipLevel, compressionThreads: this.config.compressionThreads });
     return {
       stream: sealed.stream,
       stats: sealed.stats,

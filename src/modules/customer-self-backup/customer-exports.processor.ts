@@ -1,17 +1,7 @@
 import { Processor } from '@nestjs/bullmq';
-import { Job } from 'bullmq';
-import { QueueWorker } from '../../common/queue-worker';
-import { BackupJobRunner, RunBackupPayload } from '../backups';
+import { BackupQueueWorker } from '../backups';
 import { CustomerExportQueue } from './customer-self-backup.jobs';
 
-/** Thin BullMQ worker of customer exports: the backup lifecycle runs each with CustomerExportProducer. */
+/** Customer exports, run with CustomerExportProducer. */
 @Processor(CustomerExportQueue.EXPORTS)
-export class CustomerExportsProcessor extends QueueWorker {
-  constructor(private readonly runner: BackupJobRunner) {
-    super();
-  }
-
-  process(job: Job<RunBackupPayload>): Promise<void> {
-    return this.runner.run(job);
-  }
-}
+export class CustomerExportsProcessor extends BackupQueueWorker {}

@@ -58,7 +58,7 @@ export class DisasterBackupProducer implements BackupProducer, OnModuleInit {
       await counted.close();
       throw error;
     }
-    const sealed = sealStream(archive.stream, this.keyRing, { kind: 'platform' }, { gzipLevel: this.config.backup.gzipLevel });
+    const sealed = sealStream(archive.stream, this.keyRing, { kind: 'platform' }, { gzipLevel: this.config.backup.gzipLevel, compressionThreads: this.config.compressionThreads });
     return {
       stream: sealed.stream,
       stats: sealed.stats,

@@ -5,6 +5,7 @@ import { BackupKind, DomainEvents } from '../../common/domain-events';
 import { APP_CONFIG, AppConfig } from '../../config';
 import { AlertsService } from '../alerts';
 import { BackupStatisticsService, BackupType } from '../backups';
+import { PointInTimeService } from '../point-in-time';
 import { QueueDepths } from './queue-depths.service';
 
 const BACKUP_KINDS: BackupKind[] = ['TENANT', 'PRE_RESTORE', 'CUSTOMER', 'DISASTER', 'BASE'];
@@ -18,7 +19,7 @@ const STALEST_TENANT_SERIES = 20;
 const HOUR_MS = 3_600_000;
 
 /** What a scrape reads from outside the process; each part reports whether it could be read (tenantvault_metrics_part_up). */
-type Part = 'catalog' | 'tenants' | 'alerts' | 'queues';
+type Part = 'catalog' | 'tenants' | 'alerts' | 'queues' | 'wal';
 
 /**
  * The Prometheus metrics of this process, in a registry of its own (several app instances in one process do not
@@ -49,6 +50,8 @@ export class MetricsService implements OnModuleInit {
   private readonly lastDisasterBackup = new Gauge({ name: 'tenantvault_last_disaster_backup_timestamp_seconds', help: 'Unix time of the newest completed disaster backup (0: none)', registers: [this.registry] });
   private readonly queueJobs = new Gauge({ name: 'tenantvault_queue_jobs', help: 'Jobs per queue and state (waiting, active, delayed, failed)', labelNames: ['queue', 'state'], registers: [this.registry] });
   private readonly openAlerts = new Gauge({ name: 'tenantvault_alerts_open', help: 'Open alerts by type, severity and status (ACTIVE, ACKNOWLEDGED)', labelNames: ['type', 'severity', 'status'], registers: [this.registry] });
+  private readonly walLastArchived = new Gauge({ name: 'tenantvault_wal_last_archived_timestamp_seconds', help: 'Unix time the newest WAL file was archived (wal push), from the catalog (0: none)', registers: [this.registry] });
+  private readonly walArchiveAge = new Gauge({ name: 'tenantvault_wal_archive_age_seconds', help: 'Seconds since the newest WAL file was archived: the current RPO of point-in-time recovery (absent while nothing is archived)', registers: [this.registry] });
   private readonly partUp = new Gauge({ name: 'tenantvault_metrics_part_up', help: 'Whether the last scrape could read each source (1) or not (0)', labelNames: ['part'], registers: [this.registry] });
 
   constructor(
@@ -57,6 +60,7 @@ export class MetricsService implements OnModuleInit {
     private readonly statistics: BackupStatisticsService,
     private readonly alerts: AlertsService,
     private readonly queues: QueueDepths,
+    private readonly pointInTime: PointInTimeService,
   ) {
     collectDefaultMetrics({ register: this.registry });
     // Every series exists from the start at 0, so rates and "did it move" work from the first scrape.
@@ -88,6 +92,7 @@ export class MetricsService implements OnModuleInit {
       this.readPart('tenants', () => this.readTenants(now), [this.activeTenants, this.staleTenants, this.tenantLastBackup, this.oldestTenantBackup]),
       this.readPart('alerts', () => this.readAlerts(), [this.openAlerts]),
       this.readPart('queues', () => this.readQueues(), [this.queueJobs]),
+      this.readPart('wal', () => this.readWal(now), [this.walLastArchived, this.walArchiveAge]),
     ]);
     this.quotaBytes.reset();
     for (const [provider, bytes] of Object.entries(this.config.monitoring.storageQuotaBytes)) this.quotaBytes.set({ provider }, bytes);
@@ -133,6 +138,14 @@ export class MetricsService implements OnModuleInit {
       // Zero series for every type and severity keep "no alert" distinguishable from "no data" in PromQL.
       for (const type of ALERT_TYPES) for (const severity of ALERT_SEVERITIES) this.openAlerts.set({ type, severity, status: 'ACTIVE' }, 0);
       for (const c of counts) this.openAlerts.set({ type: c.type, severity: c.severity, status: c.status }, c.count);
+    };
+  }
+
+  private async readWal(now: Date): Promise<() => void> {
+    const last = await this.pointInTime.lastArchivedAt();
+    return () => {
+      this.walLastArchived.set(seconds(last));
+      if (last) this.walArchiveAge.set(Math.max(0, (now.getTime() - last.getTime()) / 1000));
     };
   }
 

@@ -25,9 +25,20 @@ export class RestoreItem {
   @Property({ type: 'uuid' })
   tenantId!: string;
 
-  /** No foreign key: retention may delete the backup, the history of what was restored stays. Null when none was found. */
+  /**
+   * No foreign key: retention may delete the backup, the history of what was restored stays. Null when none was found.
+   * For a point-in-time restore, the base backup the platform was recovered from (once chosen).
+   */
   @Property({ type: 'uuid', nullable: true })
   backupId?: string;
+
+  /** A point-in-time restore: the tenant as it was at this instant (recovered from a base backup and the WAL archive). */
+  @Property({ type: 'timestamptz', nullable: true })
+  targetTime?: Date;
+
+  /** What the restore of this tenant is doing now (validated, pre-restore snapshot, restoring a table, ...). */
+  @Property({ type: 'text', nullable: true })
+  phase?: string;
 
   @Enum({ items: () => RestoreItemStatus })
   status: RestoreItemStatus = RestoreItemStatus.PENDING;
@@ -67,6 +78,11 @@ export class RestoreItem {
     this.progress = 0;
   }
 
+  /** A point-in-time restore read the tenant from the platform recovered from this base backup. */
+  recoveredFrom(baseBackupId: string): void {
+    this.backupId = baseBackupId;
+  }
+
   validated(provider: ProviderName): void {
     this.provider = provider;
   }
@@ -79,6 +95,7 @@ export class RestoreItem {
     this.status = RestoreItemStatus.COMPLETED;
     this.rowsRestored = rowsRestored;
     this.progress = 100;
+    this.phase = 'restored';
     this.errorMessage = undefined;
     this.completedAt = new Date();
   }

@@ -5,10 +5,14 @@ import { RestoreItem } from './restore-item.entity';
 import { RestoreOperationRepository } from './restore-operation.repository';
 import { RestoreItemStatus, RestoreMode, RestoreStatus, RestoreType } from './restore.types';
 
-/** A tenant to restore: from `backupId`, or, when `unavailable` says why, not at all (reported as failed). */
+/**
+ * A tenant to restore: from `backupId`, or as it was at `targetTime` (point-in-time), or, when `unavailable` says
+ * why, not at all (reported as failed).
+ */
 export interface RestoreTarget {
   tenantId: string;
   backupId?: string;
+  targetTime?: Date;
   unavailable?: string;
 }
 
@@ -83,7 +87,7 @@ export class RestoreOperation {
     Object.assign(operation, { type: input.type, mode: input.mode, provider: input.provider, skipValidation: input.skipValidation, backupDate: input.backupDate, initiatedBy: input.initiatedBy });
     input.targets.forEach((target, position) => {
       const item = new RestoreItem();
-      Object.assign(item, { restore: operation, position, tenantId: target.tenantId, backupId: target.backupId });
+      Object.assign(item, { restore: operation, position, tenantId: target.tenantId, backupId: target.backupId, targetTime: target.targetTime });
       if (target.unavailable) item.fail(target.unavailable);
       operation.items.add(item);
     });

@@ -1,10 +1,11 @@
 import { EntityManager } from '@mikro-orm/postgresql';
+import { Readable } from 'node:stream';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { ArchiveError, readArchive } from '../../../libs/archive';
+import { ArchiveError, createArchiveStream, readArchive } from '../../../libs/archive';
 import { unsealStream } from '../../../libs/archive/sealed-archive';
 import { CryptoError, KeyRing } from '../../../libs/crypto';
 import type { ProviderName } from '../../../libs/storage/storage.port';
-import { ImportProgress, ImportResult, importTenant } from '../../../libs/tenant-data';
+import { ImportProgress, ImportResult, importTenant, openTenantExport, tenantArchiveInput, TenantNotFoundError as TenantAbsentError } from '../../../libs/tenant-data';
 import { DomainEvents } from '../../common/domain-events';
 import { Cancellation } from '../../common/cancellation';
 import { everyInterval, heartbeatIntervalMs } from '../../common/heartbeat';
@@ -12,6 +13,7 @@ import { KEY_RING } from '../../common/key-ring.token';
 import { APP_CONFIG, AppConfig } from '../../config';
 import { BackupRecord, BackupsService } from '../backups';
 import { PlatformDatabase } from '../platform';
+import { PointInTimeService } from '../point-in-time';
 import { StorageService } from '../storage';
 import { TenantBusyError, TenantLocksService } from '../tenant-locks';
 import { assertRestorableInto } from './restorable-backup';
@@ -24,6 +26,17 @@ import { PreRestoreSnapshotError, RestoreAbortedError, RestoreNotFoundError, Res
 /** A tenant's progress: validation up to here, the pre-restore snapshot up to SNAPSHOT_TAKEN, then the import. */
 const VALIDATED = 10;
 const SNAPSHOT_TAKEN = 40;
+/** A point-in-time restore: the platform recovered in a scratch cluster up to here, then validation, snapshot, import. */
+const PITR_RECOVERED = 45;
+const PITR_VALIDATED = 50;
+const PITR_SNAPSHOT_TAKEN = 65;
+
+type Progress = (percent: number, phase: string) => Promise<void>;
+
+/** The import's share of a tenant's progress: from `from` to 100, table by table. */
+function importProgress(progress: Progress, from: number): (p: ImportProgress) => Promise<void> {
+  return (p) => progress(from + ((100 - from) * p.tablesDone) / Math.max(p.tablesTotal, 1), `restoring ${p.table}`);
+}
 
 export interface RestoreProgress {
   /** The whole operation, 0–100. */
@@ -52,6 +65,7 @@ export class RestoreRunner {
     private readonly backups: BackupsService,
     private readonly validator: RestoreValidator,
     private readonly events: DomainEvents,
+    private readonly pointInTime: PointInTimeService,
   ) {}
 
   async run(restoreId: string, report: RestoreProgressReporter = () => undefined): Promise<RestoreOperation> {
@@ -100,31 +114,13 @@ export class RestoreRunner {
       return;
     }
     const stopHeartbeat = this.locks.keepAlive(tenantId, operation.id);
-    const progress = (percent: number, phase: string) => this.progress(em, operation, item, percent, phase, report);
+    const progress: Progress = (percent, phase) => this.progress(em, operation, item, percent, phase, report);
     try {
       item.start();
       operation.refreshProgress();
       await em.flush();
-      const backup = await this.backups.get(item.backupId!);
-      assertRestorableInto(backup, tenantId);
-
-      const provider = await this.chooseCopy(operation, backup);
-      item.validated(provider);
-      await progress(VALIDATED, operation.skipValidation ? 'validation skipped' : 'validated');
-
-      const snapshot = await this.backups
-        .takePreRestoreSnapshot(tenantId, operation.id, (p) => progress(VALIDATED + ((SNAPSHOT_TAKEN - VALIDATED) * p) / 100, 'pre-restore snapshot'))
-        .catch((error: Error) => {
-          throw new PreRestoreSnapshotError(error.message);
-        });
-      item.snapshotTaken(snapshot.id);
-      await progress(SNAPSHOT_TAKEN, 'pre-restore snapshot taken');
-      await em.flush();
-
-      const result = await this.importCopy(operation, item, backup, provider, cancellation, (p) =>
-        progress(SNAPSHOT_TAKEN + ((100 - SNAPSHOT_TAKEN) * p.tablesDone) / Math.max(p.tablesTotal, 1), `restoring ${p.table}`),
-      );
-      item.complete(result.rowsRestored);
+      const restored = item.targetTime ? await this.restoreToPointInTime(em, operation, item, progress, cancellation) : await this.restoreFromBackup(em, operation, item, progress, cancellation);
+      item.complete(restored.result.rowsRestored);
       operation.refreshProgress();
       await em.flush();
       await report({ percent: operation.progress, tenantId, phase: 'restored' });
@@ -132,9 +128,9 @@ export class RestoreRunner {
         type: 'restore.completed',
         restoreId: operation.id,
         tenantId,
-        backupId: backup.id,
+        backupId: restored.backupId,
         preRestoreBackupId: item.preRestoreBackupId,
-        rowsRestored: Object.values(result.rowsRestored).reduce((sum, n) => sum + n, 0),
+        rowsRestored: Object.values(restored.result.rowsRestored).reduce((sum, n) => sum + n, 0),
         initiatedBy: operation.initiatedBy,
       });
     } catch (error) {
@@ -143,6 +139,72 @@ export class RestoreRunner {
       stopHeartbeat();
       await this.locks.release(tenantId, operation.id);
     }
+  }
+
+  /** From a TENANT or PRE_RESTORE backup: validate a copy, snapshot the tenant, import the copy in one transaction. */
+  private async restoreFromBackup(em: EntityManager, operation: RestoreOperation, item: RestoreItem, progress: Progress, cancellation: Cancellation): Promise<{ result: ImportResult; backupId: string }> {
+    const tenantId = item.tenantId;
+    const backup = await this.backups.get(item.backupId!);
+    assertRestorableInto(backup, tenantId);
+
+    const provider = await this.chooseCopy(operation, backup);
+    item.validated(provider);
+    await progress(VALIDATED, operation.skipValidation ? 'validation skipped' : 'validated');
+
+    await this.snapshot(em, operation, item, progress, VALIDATED, SNAPSHOT_TAKEN);
+    const result = await this.importCopy(operation, item, backup, provider, cancellation, importProgress(progress, SNAPSHOT_TAKEN));
+    return { result, backupId: backup.id };
+  }
+
+  /**
+   * As it was at the item's target time: the platform is recovered to that instant in a scratch cluster (removed
+   * whatever happens), the tenant is read from it with the export engine, checked against the current schema, the
+   * live tenant snapshotted, and the rows imported in one transaction, as from a backup. Other tenants are untouched.
+   */
+  private async restoreToPointInTime(em: EntityManager, operation: RestoreOperation, item: RestoreItem, progress: Progress, cancellation: Cancellation): Promise<{ result: ImportResult; backupId: string }> {
+    const tenantId = item.tenantId;
+    const at = item.targetTime!.toISOString();
+    return this.pointInTime.withPlatformAt(
+      item.targetTime!,
+      operation.id,
+      (phase, percent) => progress((PITR_RECOVERED * percent) / 100, `recovering the platform to ${at} in a scratch cluster: ${phase}`),
+      async (platformAt) => {
+        item.recoveredFrom(platformAt.baseBackupId);
+        await em.flush();
+        cancellation.throwIfRequested();
+        const source = await openTenantExport(platformAt.connectionString, this.config.tenancy, tenantId).catch((error: Error) => {
+          throw error instanceof TenantAbsentError ? new RestoreValidationError([`tenant ${tenantId} did not exist at ${at}`]) : error;
+        });
+        try {
+          const input = tenantArchiveInput(source, tenantId, operation.id, item.targetTime!);
+          if (!operation.skipValidation) {
+            const problems = await this.validator.schemaProblems(input.manifest.tables);
+            if (problems.length > 0) throw new RestoreValidationError(problems);
+          }
+          const reached = platformAt.reachedBy === 'end-of-archive' ? ' (no commit after it was archived: the end of the archive is that state)' : '';
+          await progress(PITR_VALIDATED, `${operation.skipValidation ? 'validation skipped' : 'validated'}: the tenant as of ${at}, from base backup ${platformAt.baseBackupId}${reached}`);
+          await this.snapshot(em, operation, item, progress, PITR_VALIDATED, PITR_SNAPSHOT_TAKEN);
+          cancellation.throwIfRequested();
+          const archive = createArchiveStream(input.manifest, input.tables());
+          const result = await this.importStream(operation, item, archive.stream, cancellation, importProgress(progress, PITR_SNAPSHOT_TAKEN));
+          return { result, backupId: platformAt.baseBackupId };
+        } finally {
+          await source.close();
+        }
+      },
+    );
+  }
+
+  /** The PRE_RESTORE snapshot: without it there is no way back, so its failure leaves the tenant untouched. */
+  private async snapshot(em: EntityManager, operation: RestoreOperation, item: RestoreItem, progress: Progress, from: number, to: number): Promise<void> {
+    const snapshot = await this.backups
+      .takePreRestoreSnapshot(item.tenantId, operation.id, (p) => progress(from + ((to - from) * p) / 100, 'pre-restore snapshot'))
+      .catch((error: Error) => {
+        throw new PreRestoreSnapshotError(error.message);
+      });
+    item.snapshotTaken(snapshot.id);
+    await progress(to, 'pre-restore snapshot taken');
+    await em.flush();
   }
 
   /** The copy to restore from: the one validation chose, or with skipValidation the requested (else primary) copy. */
@@ -162,30 +224,49 @@ export class RestoreRunner {
     cancellation.throwIfRequested();
     const stored = await this.storage.require(provider).get(backup.location(provider)!.key);
     const plain = unsealStream(stored, this.keyRing, { kind: 'tenant', tenantId: item.tenantId });
-    // A cancel fails the archive being read: the import stops and its transaction rolls back.
-    const stopListening = cancellation.onRequest((cancelled) => plain.stream.destroy(cancelled));
+    return this.importStream(operation, item, plain.stream, cancellation, onProgress, {
+      checkBeforeCommit: () => {
+        const sha256 = plain.storedSha256();
+        if (sha256 !== backup.sha256) throw new ArchiveError('ARCHIVE.CONTENT_MISMATCH', `sha256 of the object read is ${sha256}, the catalog recorded ${backup.sha256}`);
+      },
+      integrityFailure: (error) => {
+        if (!(error instanceof CryptoError || error instanceof ArchiveError)) return undefined;
+        this.events.emit({ type: 'integrity.failure', backupId: backup.id, backupType: backup.type, tenantId: item.tenantId, provider, reason: error.message });
+        return new Error(`integrity check failed at ${provider}, the tenant is unchanged: ${error.message}`, { cause: error });
+      },
+    });
+  }
+
+  /**
+   * Imports one tenant archive in one transaction, whatever its source (a stored copy, a point-in-time export). A cancel
+   * destroys the stream being read, so the import stops and its transaction rolls back; just before commit, inside the
+   * transaction, the cancel, the source's own check and the tenant lock are checked once more.
+   */
+  private async importStream(
+    operation: RestoreOperation,
+    item: RestoreItem,
+    stream: Readable,
+    cancellation: Cancellation,
+    onProgress: (p: ImportProgress) => Promise<void>,
+    source: { checkBeforeCommit?: () => void; integrityFailure?: (error: unknown) => Error | undefined } = {},
+  ): Promise<ImportResult> {
+    const stopListening = cancellation.onRequest((cancelled) => stream.destroy(cancelled));
     try {
-      return await importTenant(this.platform.connectionString, this.config.tenancy, item.tenantId, readArchive(plain.stream), {
+      return await importTenant(this.platform.connectionString, this.config.tenancy, item.tenantId, readArchive(stream), {
         mode: operation.mode,
         onProgress,
-        // Inside the import's transaction, so a failed check still leaves the tenant as it was.
         beforeCommit: async () => {
           cancellation.throwIfRequested();
-          const sha256 = plain.storedSha256();
-          if (sha256 !== backup.sha256) throw new ArchiveError('ARCHIVE.CONTENT_MISMATCH', `sha256 of the object read is ${sha256}, the catalog recorded ${backup.sha256}`);
+          source.checkBeforeCommit?.();
           if (!(await this.locks.heartbeat(item.tenantId, operation.id))) throw new RestoreAbortedError('the tenant lock was taken over by another operation');
         },
       });
     } catch (error) {
       if (cancellation.error) throw new Error(`${cancellation.error.message}: the import was rolled back, the tenant is unchanged`, { cause: error });
-      if (error instanceof CryptoError || error instanceof ArchiveError) {
-        this.events.emit({ type: 'integrity.failure', backupId: backup.id, backupType: backup.type, tenantId: item.tenantId, provider, reason: error.message });
-        throw new Error(`integrity check failed at ${provider}, the tenant is unchanged: ${error.message}`, { cause: error });
-      }
-      throw new Error(`import rolled back, the tenant is unchanged: ${(error as Error).message}`, { cause: error });
+      throw source.integrityFailure?.(error) ?? new Error(`import rolled back, the tenant is unchanged: ${(error as Error).message}`, { cause: error });
     } finally {
       stopListening();
-      plain.stream.destroy();
+      stream.destroy();
     }
   }
 
@@ -229,13 +310,14 @@ export class RestoreRunner {
     }
   }
 
-  /** Progress only grows, and 100 is reached by completing, not by the last table. */
+  /** Progress only grows, and 100 is reached by completing, not by the last table. The item shows its phase. */
   private async progress(em: EntityManager, operation: RestoreOperation, item: RestoreItem, percent: number, phase: string, report: RestoreProgressReporter): Promise<void> {
     const value = Math.min(99, Math.floor(percent));
-    if (value > item.progress) {
-      item.progress = value;
+    if (value > item.progress || phase !== item.phase) {
+      item.progress = Math.max(item.progress, value);
+      item.phase = phase;
       operation.refreshProgress();
-      await em.nativeUpdate(RestoreItem, { id: item.id }, { progress: item.progress });
+      await em.nativeUpdate(RestoreItem, { id: item.id }, { progress: item.progress, phase });
       await em.nativeUpdate(RestoreOperation, { id: operation.id }, { progress: operation.progress });
     }
     await report({ percent: operation.progress, tenantId: item.tenantId, phase });

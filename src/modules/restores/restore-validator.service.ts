@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Client } from 'pg';
 import { Readable } from 'node:stream';
-import { ArchiveError, readArchive } from '../../../libs/archive';
+import { ArchiveError, ManifestTable, readArchive } from '../../../libs/archive';
 import { unsealStream } from '../../../libs/archive/sealed-archive';
 import { CryptoError, KeyRing } from '../../../libs/crypto';
 import { ObjectNotFoundError } from '../../../libs/storage';
@@ -102,6 +102,11 @@ export class RestoreValidator {
       return `${provider}: integrity check failed: ${error.message}`;
     }
     return `${provider}: could not be read: ${error.message}`;
+  }
+
+  /** How tables read from elsewhere (a point in time) would not fit the platform's current schema; empty when they fit. */
+  async schemaProblems(tables: ManifestTable[]): Promise<string[]> {
+    return checkSchemaCompatibility(tables, await this.currentGraph()).map((p) => `schema incompatible: ${p}`);
   }
 
   private async currentGraph(): Promise<TenantGraph> {

@@ -31,11 +31,16 @@ export class RestoresController {
   @Post('tenant')
   @HttpCode(HttpStatus.ACCEPTED)
   @Audited('restore.create', 'restore')
-  @ApiOperation({ summary: 'Restore one tenant from one of its backups', description: `The tenant is locked from the request on (409 while a backup or restore of it runs). ${ASYNC_NOTE}` })
+  @ApiOperation({
+    summary: 'Restore one tenant from one of its backups, or as it was at a point in time',
+    description: `With backupId: from that backup. With targetTime instead: the platform is recovered to that instant in a scratch cluster (a base backup and the WAL archive), the tenant is read from it and restored the same way; the operation's item shows each phase (recovering, validated, snapshot, restoring) and its progress, and the scratch cluster is removed whatever happens. A targetTime outside the covered range is refused with 400 naming the range. The tenant is locked from the request on (409 while a backup or restore of it runs). ${ASYNC_NOTE}`,
+  })
   @ApiAcceptedResponse({ type: RestoreResponse })
   @ApiErrors(400, 404, 409)
   async restoreTenant(@Body() body: TenantRestoreBody, @CurrentPrincipal() principal: Principal): Promise<RestoreResponse> {
-    return RestoreResponse.from(await this.restores.requestTenantRestore(body.tenantId, body.backupId, body.options(), principal.sub));
+    const targetTime = body.pointInTime();
+    if (targetTime) return RestoreResponse.from(await this.restores.requestTenantPointInTimeRestore(body.tenantId, targetTime, body.options(), principal.sub));
+    return RestoreResponse.from(await this.restores.requestTenantRestore(body.tenantId, body.backupId!, body.options(), principal.sub));
   }
 
   @Post('multiple')
@@ -59,12 +64,16 @@ export class RestoresController {
   }
 
   @Get('points/:tenantId')
-  @ApiOperation({ summary: 'Backups a tenant can be restored from, newest first', description: 'Completed TENANT and PRE_RESTORE backups with a stored copy (at provider, when given).' })
+  @ApiOperation({
+    summary: 'Backups a tenant can be restored from, newest first, and the continuous range of a point-in-time restore',
+    description: 'Completed TENANT and PRE_RESTORE backups with a stored copy (at provider, when given); `continuous` is the span of time any second of which can be restored with targetTime.',
+  })
   @ApiOkResponse({ type: RestorePointPage })
   @ApiErrors(400)
   async points(@Param() { tenantId }: RestoreTenantIdParams, @Query() query: RestorePointsQuery): Promise<RestorePointPage> {
-    const [records, total] = await this.restores.points(tenantId, query.provider, query.limit, query.offset);
-    return page(records.map(RestorePointResponse.from), total, query);
+    const [[records, total], range] = await Promise.all([this.restores.points(tenantId, query.provider, query.limit, query.offset), this.restores.continuousRange()]);
+    const continuous = range && { from: range.from, to: range.to, lastSegment: range.lastSegment, baseBackups: range.baseBackups, gaps: range.gaps.map(({ first, last, count }) => ({ first, last, count })) };
+    return { ...page(records.map(RestorePointResponse.from), total, query), continuous };
   }
 
   @Get('history')

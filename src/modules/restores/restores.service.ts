@@ -2,10 +2,13 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable, Logger } from '@nestjs/common';
 import { Queue } from 'bullmq';
+import type { RecoverableRange } from '../../../libs/pitr';
 import type { ProviderName } from '../../../libs/storage/storage.port';
+import { ValidationFailedError } from '../../common/domain-error';
 import { addJob } from '../../common/queueing';
 import { BackupRecord, BackupsService, BackupStatus, LocationStatus } from '../backups';
 import { PlatformDatabase } from '../platform';
+import { PointInTimeService } from '../point-in-time';
 import { StorageService } from '../storage';
 import { TenantLocksService } from '../tenant-locks';
 import { assertRestorableInto } from './restorable-backup';
@@ -33,6 +36,7 @@ export class RestoresService {
     private readonly backups: BackupsService,
     private readonly validator: RestoreValidator,
     private readonly runner: RestoreRunner,
+    private readonly pointInTime: PointInTimeService,
     @InjectQueue(RestoreQueueName.RESTORES) private readonly queue: Queue<RunRestorePayload>,
   ) {}
 
@@ -61,6 +65,33 @@ export class RestoresService {
     const operation = await this.prepareTenantRestore(tenantId, backupId, options, initiatedBy);
     await this.enqueue(operation);
     return operation;
+  }
+
+  /**
+   * A point-in-time restore of one tenant: the tenant as it was at `targetTime`, read from the platform recovered to
+   * that instant in a scratch cluster, then restored through the usual path. Refused with 400 when the instant is in
+   * the future or outside the range the archive covers (the message names it); 409 while the tenant is busy.
+   */
+  async requestTenantPointInTimeRestore(tenantId: string, targetTime: Date, options: RestoreOptions, initiatedBy: string): Promise<RestoreOperation> {
+    if (options.provider) throw new ValidationFailedError('targetTime cannot be combined with provider');
+    if (targetTime.getTime() > Date.now()) throw new ValidationFailedError(`targetTime ${targetTime.toISOString()} is in the future`);
+    await this.platform.assertTenantExists(tenantId);
+    await this.pointInTime.assertRecoverable(targetTime);
+    const operation = RestoreOperation.create({ type: RestoreType.INDIVIDUAL, ...options, initiatedBy, targets: [{ tenantId, targetTime }] });
+    await this.em.fork().transactional(async (tx) => {
+      await this.locks.acquire(tx, tenantId, 'RESTORE', operation.id);
+      tx.persist(operation);
+    });
+    await this.enqueue(operation);
+    return operation;
+  }
+
+  /** The span of time a point-in-time restore can reach; null when the archive cannot be read now. */
+  async continuousRange(): Promise<RecoverableRange | null> {
+    return this.pointInTime.recoverableRange().catch((error: Error) => {
+      this.logger.warn(`the point-in-time range could not be read: ${error.message}`);
+      return null;
+    });
   }
 
   /**

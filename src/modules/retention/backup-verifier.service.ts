@@ -87,10 +87,13 @@ export class BackupVerifier {
 
   /** Streams the whole object through decryption and the archive reader: memory stays flat whatever its size. */
   private async checkContent(record: BackupRecord, adapter: StoragePort, key: string): Promise<void> {
-    const context: KeyContext = record.type === BackupType.DISASTER ? { kind: 'platform' } : { kind: 'tenant', tenantId: record.tenantId! };
+    const platformWide = record.type === BackupType.DISASTER || record.type === BackupType.BASE;
+    const context: KeyContext = platformWide ? { kind: 'platform' } : { kind: 'tenant', tenantId: record.tenantId! };
     const plain = unsealStream(await adapter.get(key), this.keyRing, context);
     if (record.type === BackupType.DISASTER) {
       await verifyDisasterArchive(plain.stream); // every chunk authenticated, config files and dump checked against the manifest and summary
+    } else if (record.type === BackupType.BASE) {
+      for await (const _ of plain.stream); // pg_basebackup's own tar: every chunk authenticated and decompressed; its WAL chain is checked apart
     } else {
       for await (const entry of readArchive(plain.stream)) {
         if (entry.kind === 'table') for await (const _ of entry.data); // readArchive checks the summary's hashes

@@ -67,9 +67,11 @@ export class RetentionPolicies implements BackupExpiryPolicy {
     return { type: retained, policy: version.policy, source: 'catalog', versionId: version.id, changedBy, changedAt: version.changedAt };
   }
 
-  /** Keep-for-days policies know the date at completion; GFS ones only at a later run. Customer exports: their download day. */
+  /** Keep-for-days policies know the date at completion; GFS ones only at a later run. Customer exports: their download window. */
   async expiresAt(type: BackupType, createdAt: Date): Promise<Date | undefined> {
-    if (type === BackupType.CUSTOMER) return new Date(createdAt.getTime() + DAY_MS);
+    if (type === BackupType.CUSTOMER) return new Date(createdAt.getTime() + this.config.customerExports.ttlHours * 3_600_000);
+    // Kept while a kept point in time needs it: only a retention run, seeing the newer base backups, can tell.
+    if (type === BackupType.BASE) return undefined;
     const policy = await this.policyOf(type);
     return policy.kind === 'days' ? new Date(createdAt.getTime() + policy.days * DAY_MS) : undefined;
   }

@@ -1,10 +1,13 @@
 import { Entity, Index, Property } from '@mikro-orm/core';
+import type { WalPruneReport } from '../point-in-time';
 import { BackgroundRun } from './background-run';
 
 /** Why a backup expires, or every protection and rule that keeps it (selectForRetention's answer, by backup type). */
 export interface RetentionDecisions {
   candidates: { backupId: string; type: string; group: string; createdAt: string; reason: string }[];
   kept: { backupId: string; type: string; group: string; createdAt: string; reasons: string[] }[];
+  /** The WAL archive: what no kept base backup needs any more (a dry run counts it, a real run deletes it). */
+  wal?: WalPruneReport;
 }
 
 /**

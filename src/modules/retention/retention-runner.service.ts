@@ -4,11 +4,12 @@ import { InjectQueue } from '@nestjs/bullmq';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Queue } from 'bullmq';
 import { selectForRetention } from '../../../libs/retention';
-import { sidecarKeyFor } from '../../../libs/storage';
+import { baseBackupRangeKeyFor, sidecarKeyFor } from '../../../libs/storage';
 import { runExclusively } from '../../common/cron';
 import { addJob } from '../../common/queueing';
 import { APP_CONFIG, AppConfig } from '../../config';
-import { BackupRecord, BackupStatus } from '../backups';
+import { BackupRecord, BackupStatus, BackupType } from '../backups';
+import { PointInTimeService } from '../point-in-time';
 import { StorageService } from '../storage';
 import { BackupDeletion } from './backup-deletion.entity';
 import { RETAINED_TYPES } from './retention-policy.entity';
@@ -42,6 +43,7 @@ export class RetentionRunner {
     private readonly policies: RetentionPolicies,
     private readonly protections: RetentionProtections,
     private readonly storage: StorageService,
+    private readonly pointInTime: PointInTimeService,
     @InjectQueue(RetentionQueue.MAINTENANCE) private readonly queue: Queue<RunPayload>,
   ) {}
 
@@ -49,7 +51,8 @@ export class RetentionRunner {
   async dryRun(initiatedBy: string, now: Date = new Date()): Promise<RetentionRun> {
     const run = RetentionRun.request(true, initiatedBy);
     run.start();
-    run.decisions = await this.evaluate(now);
+    const decisions = await this.evaluate(now);
+    run.decisions = { ...decisions, wal: await this.pruneWal(decisions, true) };
     run.evaluatedAt = now;
     run.complete();
     await this.em.fork().persistAndFlush(run);
@@ -96,7 +99,46 @@ export class RetentionRunner {
         else decisions.kept.push({ ...base, reasons: d.reasons });
       }
     }
+    await this.evaluateBaseBackups(now, decisions);
     return decisions;
+  }
+
+  /**
+   * BASE backups are kept while a kept point in time needs them: every one that completed within the point-in-time
+   * window (PITR_RETENTION_DAYS), the newest that completed before it (recovering to the window's first second starts
+   * there), and any a protection keeps (hold, restore in progress). The rest go, and with them the WAL before the
+   * oldest one kept (pruneWal).
+   */
+  private async evaluateBaseBackups(now: Date, decisions: RetentionDecisions): Promise<void> {
+    const days = this.config.pointInTime.retentionDays;
+    const windowStart = new Date(now.getTime() - days * 86_400_000);
+    const records = await this.em.fork().find(BackupRecord, { type: BackupType.BASE, status: BackupStatus.COMPLETED }, { fields: ['id', 'type', 'tenantId', 'createdAt', 'completedAt', 'verificationStatus'], orderBy: { completedAt: 'desc', id: 'desc' } });
+    const protectedBy = await this.protections.of(records);
+    let windowStartKept = false;
+    for (const record of records) {
+      const reasons = [...(protectedBy.get(record.id) ?? [])];
+      const completedAt = record.completedAt ?? record.createdAt;
+      if (completedAt >= windowStart) reasons.push(`within the point-in-time window (${days} days)`);
+      else if (!windowStartKept) {
+        windowStartKept = true;
+        reasons.push(`start of the point-in-time window: recovering to ${windowStart.toISOString()} begins from it`);
+      }
+      const base = { backupId: record.id, type: BackupType.BASE, group: 'platform', createdAt: record.createdAt.toISOString() };
+      if (reasons.length > 0) decisions.kept.push({ ...base, reasons });
+      else decisions.candidates.push({ ...base, reason: `older than the point-in-time window (${days} days) and not needed to recover any second of it` });
+    }
+  }
+
+  /** The WAL no base backup still completed after the deletions (or, dry, not a candidate) needs. */
+  private async pruneWal(decisions: RetentionDecisions, dryRun: boolean): Promise<RetentionDecisions['wal']> {
+    const candidates = new Set(decisions.candidates.map((c) => c.backupId));
+    const bases = await this.em.fork().find(BackupRecord, { type: BackupType.BASE, status: BackupStatus.COMPLETED }, { fields: ['id'] });
+    const kept = bases.map((b) => b.id).filter((id) => !dryRun || !candidates.has(id));
+    try {
+      return await this.pointInTime.pruneWal(kept, dryRun);
+    } catch (error) {
+      return { keepFrom: null, reason: `WAL not pruned: ${(error as Error).message}`, deleted: 0, failed: [] };
+    }
   }
 
   private async executeAlone(runId: string | undefined, now: Date): Promise<RetentionRun | undefined> {
@@ -111,6 +153,7 @@ export class RetentionRunner {
       run.evaluatedAt = now;
       await em.flush(); // the decisions can be read while the deletions run
       run.failures = await this.deleteCandidates(run);
+      run.decisions = { ...run.decisions!, wal: await this.pruneWal(run.decisions!, false) };
       run.complete();
       this.logger.log(`retention run ${run.id}: ${run.deleted} backups deleted, ${run.failed} not deleted, ${run.decisions.kept.length} kept`);
     } catch (error) {
@@ -155,7 +198,9 @@ export class RetentionRunner {
     const unreachable = record.locations.getItems().filter((l) => !this.storage.names.includes(l.provider));
     if (unreachable.length > 0) throw new Error(`its copy at ${unreachable.map((l) => l.provider).join(', ')} cannot be deleted: provider not configured`);
     const key = record.objectKey;
-    await Promise.all(this.storage.providers.flatMap((adapter) => [adapter.delete(key), adapter.delete(sidecarKeyFor(key))]));
+    // A base backup also has its WAL range sidecar beside it.
+    const extra = record.type === BackupType.BASE ? [baseBackupRangeKeyFor(key)] : [];
+    await Promise.all(this.storage.providers.flatMap((adapter) => [adapter.delete(key), adapter.delete(sidecarKeyFor(key)), ...extra.map((k) => adapter.delete(k))]));
   }
 
   /** One transaction per batch: each record still COMPLETED becomes DELETED, with who deleted it, when and why. */

@@ -1,5 +1,6 @@
 import { Entity, Enum, Property } from '@mikro-orm/core';
 import type { ProviderName } from '../../../libs/storage/storage.port';
+import type { WalChainReport } from '../point-in-time';
 import { BackgroundRun } from './background-run';
 
 /** BACKUP: one backup (at one provider or all); RECENT: every backup completed in the last `days` days. */
@@ -41,6 +42,10 @@ export class VerificationRun extends BackgroundRun {
   /** Copies re-created from a good one. */
   @Property({ type: 'integer' })
   repaired = 0;
+
+  /** RECENT runs: the WAL chain of every kept base backup, walked to the newest segment (point-in-time recovery). */
+  @Property({ type: 'json', nullable: true })
+  walChain?: WalChainReport;
 
   static ofBackup(backupId: string, provider: ProviderName | undefined, initiatedBy: string): VerificationRun {
     return Object.assign(new VerificationRun(), { scope: VerificationScope.BACKUP, backupId, provider, initiatedBy });

@@ -5,7 +5,9 @@ import { Queue } from 'bullmq';
 import type { ProviderName } from '../../../libs/storage/storage.port';
 import { addJob } from '../../common/queueing';
 import { APP_CONFIG, AppConfig } from '../../config';
+import { DomainEvents } from '../../common/domain-events';
 import { BackupNotCompletedError, BackupNotFoundError, BackupRecord, BackupStatus, BackupType, VerificationStatus } from '../backups';
+import { PointInTimeService, WalChainReport } from '../point-in-time';
 import { StorageService } from '../storage';
 import { BackupVerifier } from './backup-verifier.service';
 import { RunStatus } from './background-run';
@@ -16,7 +18,7 @@ import { enqueueRun, inParallel, keepRunAlive } from './run-lifecycle';
 import { VerificationRun, VerificationScope } from './verification-run.entity';
 
 /** Backups with copies in buckets: customer exports are local-only downloads, not verified here. */
-const VERIFIED_TYPES = [BackupType.TENANT, BackupType.PRE_RESTORE, BackupType.DISASTER];
+const VERIFIED_TYPES = [BackupType.TENANT, BackupType.PRE_RESTORE, BackupType.DISASTER, BackupType.BASE];
 /** Records read from the catalog at a time: a run over months of backups never holds them all. */
 const PAGE = 100;
 const ACTIVE = [RunStatus.PENDING, RunStatus.RUNNING];
@@ -36,6 +38,8 @@ export class VerificationService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly storage: StorageService,
     private readonly verifier: BackupVerifier,
+    private readonly pointInTime: PointInTimeService,
+    private readonly events: DomainEvents,
     @InjectQueue(RetentionQueue.VERIFICATION) private readonly queue: Queue<RunPayload>,
   ) {}
 
@@ -73,6 +77,7 @@ export class VerificationService {
         await this.verifyOne(run, run.backupId!, run.provider);
       } else {
         await this.verifyRecent(run);
+        run.walChain = await this.verifyWalChain();
       }
       run.complete();
       this.logger.log(`verification run ${run.id}: ${run.checked} backups checked, ${run.verified} verified, ${run.failed} failed, ${run.repaired} copies repaired`);
@@ -122,6 +127,48 @@ export class VerificationService {
       const last = page[page.length - 1];
       after = { completedAt: last.completedAt!, id: last.id };
     }
+  }
+
+  /**
+   * The WAL chain of every kept base backup, walked in the buckets to the newest segment: a run of segments missing at
+   * every provider is a gap (recovery past it is impossible), announced as `integrity.failure` of each base backup it
+   * cuts short; files some provider lacks are `backup.redundancy-degraded` (the WAL sweep copies them). Null when there
+   * is no WAL archive at all (point-in-time recovery not set up).
+   */
+  private async verifyWalChain(): Promise<WalChainReport | undefined> {
+    let report: WalChainReport;
+    try {
+      report = await this.pointInTime.chainReport();
+    } catch (error) {
+      this.logger.warn(`the WAL chain could not be verified: ${(error as Error).message}`);
+      return undefined;
+    }
+    if (report.bases.length === 0 && report.incompleteCount === 0) return report;
+    for (const base of report.bases) {
+      for (const gap of base.gaps) {
+        this.events.emit({
+          type: 'integrity.failure',
+          backupId: base.baseBackupId,
+          backupType: 'BASE',
+          provider: 'every provider',
+          reason: `WAL gap: ${gap.first}${gap.count > 1 ? ` to ${gap.last} (${gap.count} segments)` : ''} missing at every provider; recovery from this base backup cannot go past ${base.lastContiguous ?? 'its start'}${base.coveredUntil ? ` (${base.coveredUntil})` : ''}`,
+        });
+      }
+    }
+    const newest = report.bases[0];
+    if (newest && report.incompleteCount > 0) {
+      const byProvider = new Map<string, string[]>();
+      for (const file of report.incomplete) for (const provider of file.missingAt) byProvider.set(provider, [...(byProvider.get(provider) ?? []), file.file]);
+      this.events.emit({
+        type: 'backup.redundancy-degraded',
+        backupId: newest.baseBackupId,
+        backupType: 'BASE',
+        initiatedBy: 'verification',
+        missing: [...byProvider].map(([provider, files]) => ({ provider, reason: `${report.incompleteCount} archived WAL files are missing here (e.g. ${files.slice(0, 3).join(', ')}); the WAL sweep copies them` })),
+      });
+    }
+    for (const unreachable of report.unreachable) this.events.emit({ type: 'provider.unreachable', provider: unreachable.provider, operation: 'list WAL', reason: unreachable.reason });
+    return report;
   }
 
   /** One backup's failure to be read at all (deleted meanwhile by retention) is counted, not fatal to the run. */

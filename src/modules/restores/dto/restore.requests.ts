@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayNotEmpty, ArrayUnique, Equals, IsArray, IsBoolean, IsEnum, IsIn, IsISO8601, IsOptional, IsUUID, Matches, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, ArrayNotEmpty, ArrayUnique, Equals, IsArray, IsBoolean, IsEnum, IsIn, IsISO8601, IsOptional, IsUUID, Matches, ValidateBy, ValidateIf, ValidateNested } from 'class-validator';
 import { PROVIDER_NAMES, ProviderName } from '../../../../libs/storage/storage.port';
 import { RestoreMode, RestoreOptions } from '../restore.types';
 
@@ -26,14 +26,40 @@ export class RestoreOptionsBody {
   }
 }
 
+/** An instant with a time zone, to the microsecond at most. */
+const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}:?\d{2})$/;
+
 export class TenantRestoreBody extends RestoreOptionsBody {
   @ApiProperty({ format: 'uuid' })
   @IsUUID('all', { message: 'tenantId must be a UUID' })
   tenantId!: string;
 
-  @ApiProperty({ format: 'uuid', description: 'A COMPLETED TENANT or PRE_RESTORE backup of this tenant' })
-  @IsUUID('all', { message: 'backupId must be a UUID' })
-  backupId!: string;
+  @ApiPropertyOptional({ format: 'uuid', description: 'A COMPLETED TENANT or PRE_RESTORE backup of this tenant; or give targetTime instead' })
+  @ValidateIf((body: TenantRestoreBody) => body.targetTime === undefined || body.backupId !== undefined)
+  @IsUUID('all', { message: 'backupId must be a UUID (or give targetTime instead, for a point-in-time restore)' })
+  backupId?: string;
+
+  @ApiPropertyOptional({
+    example: '2026-12-02T14:32:00Z',
+    description: 'Point-in-time restore, instead of backupId: the tenant as it was at this instant, read from the platform recovered to it (base backup + WAL archive) in a scratch cluster, then restored through the usual path (validation, PRE_RESTORE snapshot, one transaction). Must lie in the range GET /restore/points/:tenantId reports as continuous.',
+  })
+  @ValidateIf((body: TenantRestoreBody) => body.targetTime !== undefined)
+  @IsISO8601({ strict: true }, { message: 'targetTime must be an ISO 8601 date-time with a time zone' })
+  @Matches(ISO_INSTANT, { message: 'targetTime must be an ISO 8601 date-time with a time zone, e.g. 2026-12-02T14:32:00Z' })
+  @ValidateBy({
+    name: 'notWithBackupId',
+    validator: { validate: (_: unknown, args) => (args?.object as TenantRestoreBody).backupId === undefined, defaultMessage: () => 'targetTime cannot be combined with backupId: give one of them' },
+  })
+  @ValidateBy({
+    name: 'notWithProvider',
+    validator: { validate: (_: unknown, args) => (args?.object as TenantRestoreBody).provider === undefined, defaultMessage: () => 'targetTime cannot be combined with provider: a point-in-time restore reads the base backup and the WAL from whichever provider holds them' },
+  })
+  targetTime?: string;
+
+  /** The instant targetTime names, when given. */
+  pointInTime(): Date | undefined {
+    return this.targetTime === undefined ? undefined : new Date(this.targetTime);
+  }
 }
 
 export class RestorePair {

@@ -11,9 +11,11 @@ const rowsSchema = { type: 'object', additionalProperties: { type: 'number' }, d
 
 export class RestoreItemResponse {
   @ApiProperty({ format: 'uuid' }) tenantId!: string;
-  @ApiPropertyOptional({ format: 'uuid', description: 'Absent when no backup could be found for the tenant' }) backupId?: string;
+  @ApiPropertyOptional({ format: 'uuid', description: 'Absent when no backup could be found for the tenant; for a point-in-time restore, the base backup the platform was recovered from' }) backupId?: string;
+  @ApiPropertyOptional({ description: 'Point-in-time restores: the instant the tenant is restored to' }) targetTime?: Date;
   @ApiProperty({ enum: RestoreItemStatus }) status!: RestoreItemStatus;
   @ApiProperty({ minimum: 0, maximum: 100 }) progress!: number;
+  @ApiPropertyOptional({ description: 'What it is doing now: recovering the platform in a scratch cluster, validated, pre-restore snapshot, restoring a table, restored' }) phase?: string;
   @ApiPropertyOptional({ enum: PROVIDER_NAMES, description: 'The provider whose copy was restored' }) provider?: string;
   @ApiPropertyOptional(rowsSchema) rowsRestored?: Record<string, number>;
   @ApiPropertyOptional({ format: 'uuid', description: 'PRE_RESTORE backup taken before the tenant was overwritten: restore it to roll back' }) preRestoreBackupId?: string;
@@ -25,8 +27,10 @@ export class RestoreItemResponse {
     return {
       tenantId: i.tenantId,
       backupId: i.backupId,
+      targetTime: i.targetTime,
       status: i.status,
       progress: i.progress,
+      phase: i.phase,
       provider: i.provider,
       rowsRestored: i.rowsRestored,
       preRestoreBackupId: i.preRestoreBackupId,
@@ -47,7 +51,9 @@ export class RestoreResponse {
   @ApiProperty() skipValidation!: boolean;
   @ApiPropertyOptional({ description: 'ALL restores: backups at or before this instant' }) backupDate?: Date;
   @ApiPropertyOptional({ format: 'uuid', description: 'INDIVIDUAL restores: the tenant' }) tenantId?: string;
-  @ApiPropertyOptional({ format: 'uuid', description: 'INDIVIDUAL restores: the backup restored' }) backupId?: string;
+  @ApiPropertyOptional({ format: 'uuid', description: 'INDIVIDUAL restores: the backup restored (point-in-time: the base backup recovered from)' }) backupId?: string;
+  @ApiPropertyOptional({ description: 'INDIVIDUAL point-in-time restores: the instant the tenant is restored to' }) targetTime?: Date;
+  @ApiPropertyOptional({ description: 'INDIVIDUAL restores: what it is doing now' }) phase?: string;
   @ApiPropertyOptional({ format: 'uuid', description: 'INDIVIDUAL restores: the rollback snapshot' }) preRestoreBackupId?: string;
   @ApiPropertyOptional({ ...rowsSchema, description: 'INDIVIDUAL restores: rows written per table' }) rowsRestored?: Record<string, number>;
   @ApiProperty({ type: [RestoreItemResponse], description: 'One per tenant, in the order they are restored' }) items!: RestoreItemResponse[];
@@ -71,6 +77,8 @@ export class RestoreResponse {
       backupDate: r.backupDate,
       tenantId: single?.tenantId,
       backupId: single?.backupId,
+      targetTime: single?.targetTime,
+      phase: single?.phase,
       preRestoreBackupId: single?.preRestoreBackupId,
       rowsRestored: single?.rowsRestored,
       items: items.map(RestoreItemResponse.from),
@@ -127,6 +135,16 @@ export class RestorePointResponse {
   }
 }
 
+export class ContinuousRangeResponse {
+  @ApiPropertyOptional({ nullable: true, description: 'The earliest instant a point-in-time restore can reach (the oldest usable base backup’s end)' }) from!: Date | null;
+  @ApiPropertyOptional({ nullable: true, description: 'The latest instant: where the archived WAL of the newest base backup ends or breaks (the RPO is now minus this)' }) to!: Date | null;
+  @ApiPropertyOptional({ nullable: true, description: 'The last WAL segment of that chain' }) lastSegment!: string | null;
+  @ApiProperty({ description: 'Base backups whose chain is usable' }) baseBackups!: number;
+  @ApiProperty({ type: 'array', items: { type: 'object' }, description: 'Runs of WAL segments missing at every provider after the newest base backup: recovery cannot pass them' }) gaps!: { first: string; last: string; count: number }[];
+}
+
 export class RestorePointPage extends PageMeta {
   @ApiProperty({ type: [RestorePointResponse] }) items!: RestorePointResponse[];
+  @ApiPropertyOptional({ type: ContinuousRangeResponse, nullable: true, description: 'Point-in-time restore (targetTime): any second of this range can be restored; null when the archive could not be read' })
+  continuous!: ContinuousRangeResponse | null;
 }

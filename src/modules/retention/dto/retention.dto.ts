@@ -74,6 +74,13 @@ export class RetentionFailure {
   @ApiProperty() reason!: string;
 }
 
+export class WalRetentionResponse {
+  @ApiPropertyOptional({ nullable: true, description: 'WAL is kept from the first segment of this position on (the oldest kept base backup); null: nothing pruned' }) keepFrom!: string | null;
+  @ApiProperty() reason!: string;
+  @ApiProperty({ description: 'WAL files deleted (dry run: that would be)' }) deleted!: number;
+  @ApiProperty({ type: 'array', items: { type: 'object' } }) failed!: { file: string; reason: string }[];
+}
+
 export class RetentionRunResponse extends RunResponseBase {
   @ApiProperty() dryRun!: boolean;
   @ApiPropertyOptional({ description: 'The instant the policies were applied at' }) evaluatedAt?: Date;
@@ -82,6 +89,7 @@ export class RetentionRunResponse extends RunResponseBase {
   @ApiProperty() deleted!: number;
   @ApiProperty({ description: 'Candidates not deleted this time; the next run tries again' }) failed!: number;
   @ApiProperty({ type: [RetentionFailure] }) failures!: RetentionFailure[];
+  @ApiPropertyOptional({ type: WalRetentionResponse, description: 'The WAL archive: never a segment a kept base backup needs' }) wal?: WalRetentionResponse;
 
   static from(run: RetentionRun): RetentionRunResponse {
     return {
@@ -100,6 +108,7 @@ export class RetentionRunResponse extends RunResponseBase {
       deleted: run.deleted,
       failed: run.failed,
       failures: run.failures ?? [],
+      wal: run.decisions?.wal,
     };
   }
 }

@@ -4,6 +4,7 @@ import { IsInt, IsOptional, Max, Min } from 'class-validator';
 import { PROVIDER_NAMES } from '../../../../libs/storage/storage.port';
 import { PageMeta, PaginationQuery } from '../../../common/pagination';
 import { BackupResponse } from '../../backups';
+import type { WalChainReport } from '../../point-in-time';
 import { CopyCheck, CopyOutcome, RepairOutcome } from '../copy-check.entity';
 import { VerificationRun, VerificationScope } from '../verification-run.entity';
 import { RunResponseBase } from './run-params';
@@ -39,6 +40,8 @@ export class VerificationRunResponse extends RunResponseBase {
   @ApiProperty({ description: 'Backups left with a bad copy' }) failed!: number;
   @ApiProperty({ description: 'Copies re-created from a good copy' }) repaired!: number;
   @ApiPropertyOptional({ type: CopyCheckPage, description: 'Each copy checked, in the order checked (GET only)' }) checks?: CopyCheckPage;
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'RECENT runs: each kept base backup’s WAL chain (first segment, last contiguous one, gaps), the covered range, and WAL files some provider lacks' })
+  walChain?: WalChainReport;
 
   static from(run: VerificationRun, checks?: { items: CopyCheck[]; total: number; limit: number; offset: number }): VerificationRunResponse {
     return {
@@ -60,6 +63,7 @@ export class VerificationRunResponse extends RunResponseBase {
       failed: run.failed,
       repaired: run.repaired,
       checks: checks && { ...checks, items: checks.items.map(CopyCheckResponse.from) },
+      walChain: run.walChain ?? undefined,
     };
   }
 }
