@@ -226,7 +226,8 @@ async function allInOneProcess(dataset: Dataset, storage: Record<string, string>
   const port = 39_000 + Math.floor(Math.random() * 1000);
   const cwd = await mkdtemp(path.join(tmpdir(), 'tv-bench-service-'));
   const variables = serviceVariables({ DATABASE_URL: catalogUrl, SOURCE_DATABASE_URL: dataset.url, APP_ROLE: 'all', QUEUE_PREFIX: 'tvbench', PORT: String(port), LOG_FORMAT: 'json', NODE_ENV: 'production', ...storage });
-  const child: ChildProcess = spawn(process.execPath, [path.join(__dirname, '..', 'src', 'main.js')], { cwd, env: variables, stdio: ['ignore', 'pipe', 'pipe'] });
+  // V8's young generation capped as `npm start` and the Docker image (NODE_OPTIONS) run the service.
+  const child: ChildProcess = spawn(process.execPath, ['--max-semi-space-size=4', path.join(__dirname, '..', 'src', 'main.js')], { cwd, env: variables, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout!.on('data', (d) => (output = (output + d).slice(-20_000)));
   child.stderr!.on('data', (d) => (output = (output + d).slice(-20_000)));

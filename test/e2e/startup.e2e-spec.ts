@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { DEMO_TENANTS } from '../../libs/demo-platform';
 import { runCli } from '../support/backup-files';
+import { deleteRedisKeys } from '../support/redis-keys';
 import { databaseUrl, dropDatabase } from '../support/test-database';
 import { waitFor } from '../support/wait-for';
 
@@ -30,6 +31,7 @@ describe('npm start on local defaults', () => {
   const suffix = randomBytes(4).toString('hex');
   const catalogName = `tv_test_startup_${suffix}`;
   const demoName = `tv_test_demo_${suffix}`;
+  const redisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
   let cwd: string;
   let server: ChildProcess | undefined;
   let env: Record<string, string>;
@@ -39,13 +41,14 @@ describe('npm start on local defaults', () => {
     cwd = await mkdtemp(join(tmpdir(), 'tv-start-'));
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
-    env = { PATH: process.env.PATH ?? '', PORT: String(port), DATABASE_URL: databaseUrl(catalogName), DEMO_DATABASE_URL: databaseUrl(demoName), QUEUE_PREFIX: `tvstart${suffix}` };
+    env = { PATH: process.env.PATH ?? '', PORT: String(port), DATABASE_URL: databaseUrl(catalogName), DEMO_DATABASE_URL: databaseUrl(demoName), REDIS_URL: redisUrl, QUEUE_PREFIX: `tvstart${suffix}` };
   });
 
   afterAll(async () => {
     if (server && server.exitCode === null) server.kill('SIGKILL');
     await dropDatabase(catalogName);
     await dropDatabase(demoName);
+    await deleteRedisKeys(redisUrl, `tvstart${suffix}:*`);
     await rm(cwd, { recursive: true, force: true });
   });
 
