@@ -56,6 +56,12 @@ describe('alert rules', () => {
   it('REDUNDANCY_DEGRADED: one alert per missing provider, keyed by provider so an outage is one alert', () => {
     const alerts = redundancyDegradedAlerts({ type: 'backup.redundancy-degraded', backupId: 'b1', backupType: 'TENANT', tenantId: TENANT, initiatedBy: 'x', missing: [{ provider: 'b2', reason: 'down' }, { provider: 'r2', reason: 'down' }] });
     expect(alerts.map((a) => a.dedupKey)).toEqual(['REDUNDANCY_DEGRADED:b2', 'REDUNDANCY_DEGRADED:r2']);
+    expect(alerts[0].message).toBe(`Backup of tenant ${TENANT} completed without a copy at b2 (down); replication will retry`);
+  });
+
+  it('REDUNDANCY_DEGRADED found by verification says so, not that the backup just completed', () => {
+    const [alert] = redundancyDegradedAlerts({ type: 'backup.redundancy-degraded', backupId: 'b1', backupType: 'BASE', initiatedBy: 'verification', missing: [{ provider: 'b2', reason: '3 archived WAL files are missing here' }] });
+    expect(alert.message).toMatch(/^Verification found .* b1 without a copy at b2: 3 archived WAL files are missing here$/);
   });
 
   it('DURATION_THRESHOLD names the duration and the threshold', () => {

@@ -99,7 +99,11 @@ export function redundancyDegradedAlerts(e: DomainEventOf<'backup.redundancy-deg
     type: 'REDUNDANCY_DEGRADED',
     severity: 'WARNING',
     dedupKey: alertKeys.redundancyDegraded(provider),
-    message: `${subject(e.backupType, e.tenantId)} completed without a copy at ${provider} (${reason}); replication will retry`,
+    // Verification finds copies missing long after completion (e.g. WAL files of a base backup's chain).
+    message:
+      e.initiatedBy === 'verification'
+        ? `Verification found ${subject(e.backupType, e.tenantId).toLowerCase()} ${e.backupId} without a copy at ${provider}: ${reason}`
+        : `${subject(e.backupType, e.tenantId)} completed without a copy at ${provider} (${reason}); replication will retry`,
     details: { provider, reason, backupType: e.backupType },
     tenantId: e.tenantId,
     backupId: e.backupId,
